@@ -1,0 +1,35 @@
+# Inkpot's two commands are `make run` and `make test`; everything else is optional.
+
+# The first Python 3.11+ found, unless PYTHON is given.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+LAYOUT ?= functional
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint serve bench compare screenshots clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Inkpot needs Python 3.11 or newer (python3.11 on PATH, or PYTHON=...)." >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: install
+	$(BIN)/python scripts/serve_dev.py
+
+test: install
+	$(BIN)/python -m pytest -x $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

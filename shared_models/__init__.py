@@ -1,0 +1,31 @@
+"""Inkpot's domain, shared by both layouts: models, rules, queries, migrations and demo data.
+
+It knows nothing of HTTP: views call these functions and turn their answers
+(or their `RuleViolation`) into pages.
+"""
+
+from pathlib import Path
+
+from flask_migrate import Migrate
+
+from shared_models import models
+from shared_models.cli import create_admin_command, seed_demo_command
+from shared_models.database import db
+from shared_models.errors import RuleViolation
+from shared_models.formatting import TEMPLATE_FILTERS
+
+MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "migrations")
+
+# Batch mode lets later migrations alter SQLite tables, which cannot ALTER in place.
+migrate = Migrate(directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
+
+__all__ = ["MIGRATIONS_DIRECTORY", "RuleViolation", "db", "init_app", "migrate", "models"]
+
+
+def init_app(app) -> None:
+    """Bind the database, migrations folder, CLI commands and date filters to an app."""
+    db.init_app(app)
+    migrate.init_app(app, db)
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(seed_demo_command)
+    app.jinja_env.filters.update(TEMPLATE_FILTERS)

@@ -1,0 +1,205 @@
+"""Accounts: signing up, signing in, passwords, suspension and the admin role."""
+
+import re
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from shared_models import audit
+from shared_models.database import db
+from shared_models.errors import RuleViolation
+from shared_models.models import (
+    EMAIL_MAX,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    USERNAME_MAX,
+    USERNAME_MIN,
+    Role,
+    Site,
+    User,
+    utcnow,
+)
+
+USERNAME_PATTERN = re.compile(rf"[a-z0-9-]{{{USERNAME_MIN},{USERNAME_MAX}}}", re.ASCII)
+
+# A username becomes a site slug and may one day become a subdomain, so names
+# that look like the site's own paths, roles or infrastructure are kept back.
+RESERVED_USERNAMES = frozenset(
+    {
+        "about", "account", "accounts", "admin", "administrator", "api", "app", "assets",
+        "auth", "blog", "dashboard", "feed", "feeds", "healthz", "help", "home", "inkpot",
+        "login", "logout", "mail", "me", "new", "null", "owner", "root", "security",
+        "settings", "signin", "signout", "signup", "site", "sites", "static", "status",
+        "support", "system", "undefined", "user", "users", "www",
+    }
+)  # fmt: skip
+
+
+def _hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_username(username: str) -> str:
+    """Return the normalized username, or raise RuleViolation saying what is wrong."""
+    name = normalize_username(username)
+    if not USERNAME_PATTERN.fullmatch(name):
+        raise RuleViolation(
+            f"Use {USERNAME_MIN}–{USERNAME_MAX} characters: letters a–z, digits and hyphens.",
+            field="username",
+        )
+    if name in RESERVED_USERNAMES:
+        raise RuleViolation("That name is reserved. Please pick another.", field="username")
+    return name
+
+
+def check_new_password(password: str, field: str = "password") -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise RuleViolation(f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field=field)
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.execute(
+        select(User).where(User.email == normalize_email(email))
+    ).scalar_one_or_none()
+
+
+def sign_up(username: str, email: str, password: str) -> User:
+    """Create a user with their own site (slug = username); commit and return the user."""
+    name = check_username(username)
+    email = normalize_email(email)
+    if not email or len(email) > EMAIL_MAX or "@" not in email:
+        raise RuleViolation("Enter a valid email address.", field="email")
+    check_new_password(password)
+    if db.session.execute(select(User.id).where(User.username == name)).first():
+        raise RuleViolation("That username is taken.", field="username")
+    if db.session.execute(select(User.id).where(User.email == email)).first():
+        raise RuleViolation("An account with that email already exists.", field="email")
+    user = User(username=name, email=email, password_hash=_hash_password(password))
+    user.site = Site(slug=name, title=f"{name}'s blog", tagline="")
+    db.session.add(user)
+    db.session.flush()
+    audit.record_event(audit.USER_SIGNUP, actor=user, target=user, detail=name)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user these credentials belong to, or None.
+
+    Unknown email, wrong password and suspended account all answer None after
+    the same amount of hashing work, so the answer leaks nothing.
+    """
+    user = get_user_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+    elif check_password_hash(user.password_hash, password) and user.is_active:
+        user.last_login_at = utcnow()
+        db.session.commit()
+        return user
+    audit.record_event(
+        audit.USER_LOGIN_FAILED,
+        actor=user,
+        target=user,
+        detail=normalize_email(email)[:EMAIL_MAX],
+    )
+    db.session.commit()
+    return None
+
+
+def _dummy_hash() -> str:
+    config = current_app.config
+    if "_INKPOT_DUMMY_HASH" not in config:
+        config["_INKPOT_DUMMY_HASH"] = _hash_password("not a real password")
+    return config["_INKPOT_DUMMY_HASH"]
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password and end the user's other sessions (and remember-me cookies)."""
+    if not check_password_hash(user.password_hash, current_password):
+        raise RuleViolation("That is not your current password.", field="current_password")
+    check_new_password(new_password, field="new_password")
+    user.password_hash = _hash_password(new_password)
+    user.session_generation += 1
+    audit.record_event(audit.USER_PASSWORD_CHANGED, actor=user, target=user)
+    db.session.commit()
+
+
+def load_user_for_session(session_id: str) -> User | None:
+    """Flask-Login's user loader: the user a session id names, if that session is still valid."""
+    user_id, _, generation = session_id.partition(":")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_generation != int(generation):
+        return None
+    return user
+
+
+def suspend_user(admin: User, user: User) -> None:
+    """Suspend a user: they can't sign in, their sessions end, their site goes dark."""
+    if user.id == admin.id:
+        raise RuleViolation("You cannot suspend yourself.")
+    if user.is_admin:
+        raise RuleViolation("Admins cannot be suspended from the admin area.")
+    if user.is_suspended:
+        return
+    user.is_suspended = True
+    audit.record_event(audit.USER_SUSPENDED, actor=admin, target=user, detail=user.username)
+    db.session.commit()
+
+
+def reactivate_user(admin: User, user: User) -> None:
+    if not user.is_suspended:
+        return
+    user.is_suspended = False
+    audit.record_event(audit.USER_REACTIVATED, actor=admin, target=user, detail=user.username)
+    db.session.commit()
+
+
+def create_admin(email: str, password: str | None) -> tuple[User, bool]:
+    """Promote the user with this email, or create one (with a site); return (user, created).
+
+    An existing user keeps their password unless a new one is given.
+    """
+    user = get_user_by_email(email)
+    created = user is None
+    if created:
+        if password is None:
+            raise RuleViolation("A new admin needs a password.", field="password")
+        user = sign_up(_username_from_email(email), email, password)
+    elif password is not None:
+        check_new_password(password)
+        user.password_hash = _hash_password(password)
+        user.session_generation += 1
+    if not user.is_admin:
+        user.role = Role.ADMIN
+        user.is_suspended = False
+        audit.record_event(audit.USER_PROMOTED, actor=None, target=user, detail=user.username)
+    db.session.commit()
+    return user, created
+
+
+def _username_from_email(email: str) -> str:
+    """A free, valid username derived from the local part of an email address."""
+    base = re.sub(r"[^a-z0-9-]+", "-", normalize_email(email).partition("@")[0]).strip("-")
+    base = base[: USERNAME_MAX - 4] or "admin"
+    if len(base) < USERNAME_MIN or base in RESERVED_USERNAMES:
+        base = f"{base}-user"[: USERNAME_MAX - 4]
+    candidate, n = base, 1
+    while db.session.execute(select(User.id).where(User.username == candidate)).first():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def count_users() -> int:
+    return db.session.execute(select(func.count(User.id))).scalar_one()

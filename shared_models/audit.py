@@ -1,0 +1,31 @@
+"""Recording what admins did and what happened to accounts, for `/admin/audit`."""
+
+from shared_models.database import db
+from shared_models.models import AuditEvent, User
+
+USER_SIGNUP = "user.signup"
+USER_LOGIN = "user.login"
+USER_LOGIN_FAILED = "user.login_failed"
+USER_PASSWORD_CHANGED = "user.password_changed"
+USER_SUSPENDED = "user.suspended"
+USER_REACTIVATED = "user.reactivated"
+USER_PROMOTED = "user.promoted"
+POST_DELETED_BY_ADMIN = "post.deleted_by_admin"
+
+
+def record_event(
+    action: str,
+    actor: User | None = None,
+    target: object | None = None,
+    detail: str = "",
+) -> AuditEvent:
+    """Add an audit event to the current transaction; the caller commits."""
+    event = AuditEvent(
+        action=action,
+        actor=actor,
+        target_type=type(target).__name__.lower() if target is not None else None,
+        target_id=getattr(target, "id", None),
+        detail=detail[:500],
+    )
+    db.session.add(event)
+    return event

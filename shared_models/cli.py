@@ -1,0 +1,33 @@
+"""The `flask` commands both layouts share: create-admin and seed-demo."""
+
+import click
+from flask.cli import with_appcontext
+
+from shared_models import accounts, demo
+from shared_models.errors import RuleViolation
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password", help="The new admin's password; prompted for when left out.")
+@with_appcontext
+def create_admin_command(email: str, password: str | None) -> None:
+    """Create an admin with EMAIL, or promote the existing user with it."""
+    if password is None and accounts.get_user_by_email(email) is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user, created = accounts.create_admin(email, password)
+    except RuleViolation as error:
+        raise click.ClickException(f"{error.field or 'error'}: {error.message}") from None
+    verb = "Created" if created else "Promoted"
+    click.echo(f"{verb} admin {user.email} (username {user.username}).")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Add demo users, sites and posts (safe to run again)."""
+    credentials = demo.seed_demo()
+    click.echo(f"Demo data ready. Sign in with any of these (password: {demo.DEMO_PASSWORD}):")
+    for email, role in credentials:
+        click.echo(f"  {email:<24} {role}")

@@ -1,0 +1,139 @@
+"""Configuration for both sites: one class per environment, values read from the environment."""
+
+import os
+import secrets
+from pathlib import Path
+
+# Both layouts share one instance folder, so `make run` serves them one database.
+INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says how to fix it."""
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    APP_ENV = "development"
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PASSWORD_HASH_METHOD = "scrypt"
+    # A long post can take more than an hour to write; the token is tied to the
+    # session, so it need not also expire on a clock.
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    TRUST_PROXY_HEADERS = False
+    # Sent with every response; nginx adds HSTS in front of HTTPS deployments.
+    SECURITY_HEADERS = {
+        "Content-Security-Policy": (
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; "
+            "script-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+    }
+
+    @classmethod
+    def from_environment(cls, app_name: str, instance_path: Path) -> dict:
+        """The settings the environment decides, with this environment's defaults."""
+        return {
+            # Cookies ignore ports: both layouts served from 127.0.0.1 side by
+            # side need their own names, or signing in to one confuses the other.
+            "SESSION_COOKIE_NAME": f"{app_name}_session",
+            "REMEMBER_COOKIE_NAME": f"{app_name}_remember",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or cls.default_secret_key(instance_path),
+            "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+            or f"sqlite:///{instance_path / 'inkpot.sqlite3'}",
+            "RATELIMIT_ENABLED": _env_flag("RATELIMIT_ENABLED", True),
+            "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        }
+
+    @staticmethod
+    def default_secret_key(instance_path: Path) -> str | None:
+        """A random key kept in the instance folder, so sessions survive a restart."""
+        key_file = instance_path / "secret_key"
+        if not key_file.exists():
+            instance_path.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        """Raise ConfigError if these settings are unsafe for this environment."""
+
+
+class DevelopmentConfig(Config):
+    APP_ENV = "development"
+
+
+class TestingConfig(Config):
+    APP_ENV = "testing"
+    TESTING = True
+    # Hashing is deliberately slow; tests hash hundreds of passwords.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+    @staticmethod
+    def default_secret_key(instance_path: Path) -> str:
+        return "testing-" + "x" * MIN_SECRET_KEY_LENGTH
+
+
+class ProductionConfig(Config):
+    APP_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    TRUST_PROXY_HEADERS = True
+
+    @staticmethod
+    def default_secret_key(instance_path: Path) -> None:
+        return None
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        key = config.get("SECRET_KEY")
+        if not key:
+            raise ConfigError(
+                "SECRET_KEY is not set. Production needs one: generate it with "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'` "
+                "and put it in the environment."
+            )
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"SECRET_KEY is too short ({len(key)} characters); "
+                f"use at least {MIN_SECRET_KEY_LENGTH} random characters."
+            )
+        if config.get("DEBUG"):
+            raise ConfigError("DEBUG is on; never run the debugger in production.")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(app, overrides: dict | None = None) -> None:
+    """Fill app.config for APP_ENV (or overrides["APP_ENV"]), then refuse unsafe settings."""
+    overrides = overrides or {}
+    name = overrides.get("APP_ENV") or os.environ.get("APP_ENV") or "development"
+    try:
+        config_class = CONFIGS[name]
+    except KeyError:
+        raise ConfigError(f"APP_ENV={name!r} is not one of: {', '.join(CONFIGS)}.") from None
+    app.config.from_object(config_class)
+    app.config.update(config_class.from_environment(app.name, Path(app.instance_path)))
+    app.config.update(overrides)
+    config_class.check(app.config)

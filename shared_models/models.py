@@ -1,0 +1,160 @@
+"""The tables: users, their sites, the sites' posts, and the audit log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shared_models.database import db
+
+USERNAME_MIN = 3
+USERNAME_MAX = 30
+EMAIL_MAX = 254
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+SITE_TITLE_MAX = 100
+TAGLINE_MAX = 200
+POST_TITLE_MAX = 200
+POST_SLUG_MAX = 80
+POST_BODY_MAX = 100_000
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware; passed as a callable default, never called at import."""
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    USER = "user"
+    ADMIN = "admin"
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('user', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default=Role.USER)
+    is_suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped whenever existing sessions must end (password change): it is part
+    # of the id Flask-Login stores, so old session and remember-me cookies stop
+    # matching.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    site: Mapped[Site] = relationship(back_populates="owner", uselist=False)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    # The four attributes Flask-Login expects, without importing it here.
+    @property
+    def is_active(self) -> bool:
+        return not self.is_suspended
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_generation}"
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class Site(db.Model):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    slug: Mapped[str] = mapped_column(String(USERNAME_MAX), unique=True)
+    title: Mapped[str] = mapped_column(String(SITE_TITLE_MAX))
+    tagline: Mapped[str] = mapped_column(String(TAGLINE_MAX), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    owner: Mapped[User] = relationship(back_populates="site")
+    posts: Mapped[list[Post]] = relationship(
+        back_populates="site", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Site {self.slug}>"
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("site_id", "slug", name="uq_posts_site_id_slug"),
+        # The public lists: newest published first, overall and per site.
+        Index("ix_posts_published", "is_published", "published_at"),
+        Index("ix_posts_site_published", "site_id", "is_published", "published_at"),
+        # The owner's dashboard: every post of a site, last changed first.
+        Index("ix_posts_site_updated", "site_id", "updated_at"),
+        # The admin's list of all posts.
+        Index("ix_posts_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(POST_TITLE_MAX))
+    slug: Mapped[str] = mapped_column(String(POST_SLUG_MAX))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # Rendered and sanitized once, when the post is saved, never per request.
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    is_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the post first went public; kept if it is later unpublished, so its
+    # slug and its place in feeds stay put.
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    site: Mapped[Site] = relationship(back_populates="posts")
+
+    def __repr__(self) -> str:
+        return f"<Post {self.site_id}/{self.slug}>"
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(50))
+    target_type: Mapped[str | None] = mapped_column(String(20))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+    actor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action}>"

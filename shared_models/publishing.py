@@ -1,0 +1,158 @@
+"""Writing: post slugs, Markdown rendering and sanitizing, and the changes owners make."""
+
+import re
+import unicodedata
+
+import markdown
+import nh3
+from sqlalchemy import select
+
+from shared_models import audit
+from shared_models.database import db
+from shared_models.errors import RuleViolation
+from shared_models.models import (
+    POST_BODY_MAX,
+    POST_SLUG_MAX,
+    POST_TITLE_MAX,
+    SITE_TITLE_MAX,
+    TAGLINE_MAX,
+    Post,
+    Site,
+    User,
+    utcnow,
+)
+
+MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "sane_lists", "smarty"]
+
+# What survives sanitizing: text formatting, links, images, code and tables.
+# Everything else (script, style, iframe, forms, event handlers, javascript:
+# and data: URLs) is removed.
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup",
+    "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "title"},
+    "code": {"class"},
+    "th": {"align"},
+    "td": {"align"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(source: str) -> str:
+    """Markdown to HTML that is safe to show as it is."""
+    html = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+    )
+
+
+def slugify(text: str, max_length: int = POST_SLUG_MAX) -> str:
+    """ASCII-fold, lower-case and hyphenate; a text that folds to nothing gives 'post'."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    slug = slug[:max_length].rstrip("-")
+    return slug or "post"
+
+
+def unique_post_slug(site: Site, title: str, exclude_post_id: int | None = None) -> str:
+    """A slug for this title that no other post of the site uses: `x`, `x-2`, `x-3`, …"""
+    base = slugify(title)
+    query = select(Post.slug).where(Post.site_id == site.id, Post.slug.startswith(base))
+    if exclude_post_id is not None:
+        query = query.where(Post.id != exclude_post_id)
+    taken = set(db.session.execute(query).scalars())
+    if base not in taken:
+        return base
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = base[: POST_SLUG_MAX - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1
+
+
+def _check_post_fields(title: str, body: str) -> str:
+    title = title.strip()
+    if not title:
+        raise RuleViolation("A post needs a title.", field="title")
+    if len(title) > POST_TITLE_MAX:
+        raise RuleViolation(f"Keep the title under {POST_TITLE_MAX} characters.", field="title")
+    if len(body) > POST_BODY_MAX:
+        raise RuleViolation(f"Keep the post under {POST_BODY_MAX:,} characters.", field="body")
+    return title
+
+
+def _set_published(post: Post, published: bool) -> None:
+    post.is_published = published
+    if published and post.published_at is None:
+        post.published_at = utcnow()
+
+
+def create_post(author: User, title: str, body: str, published: bool) -> Post:
+    """Write a new post on the author's site; commit and return it."""
+    title = _check_post_fields(title, body)
+    site = author.site
+    post = Post(
+        site=site,
+        title=title,
+        slug=unique_post_slug(site, title),
+        body=body,
+        body_html=render_markdown(body),
+    )
+    _set_published(post, published)
+    db.session.add(post)
+    db.session.commit()
+    return post
+
+
+def update_post(post: Post, title: str, body: str, published: bool) -> Post:
+    """Save an edit. A post's slug follows its title only until it is first published."""
+    title = _check_post_fields(title, body)
+    if post.published_at is None and title != post.title:
+        post.slug = unique_post_slug(post.site, title, exclude_post_id=post.id)
+    post.title = title
+    if body != post.body:
+        post.body = body
+        post.body_html = render_markdown(body)
+    _set_published(post, published)
+    db.session.commit()
+    return post
+
+
+def delete_post(post: Post) -> None:
+    db.session.delete(post)
+    db.session.commit()
+
+
+def delete_post_as_admin(admin: User, post: Post) -> None:
+    audit.record_event(
+        audit.POST_DELETED_BY_ADMIN,
+        actor=admin,
+        target=post,
+        detail=f"{post.site.slug}/{post.slug}: {post.title}",
+    )
+    db.session.delete(post)
+    db.session.commit()
+
+
+def update_site(site: Site, title: str, tagline: str) -> Site:
+    title, tagline = title.strip(), tagline.strip()
+    if not title:
+        raise RuleViolation("Your site needs a title.", field="title")
+    if len(title) > SITE_TITLE_MAX:
+        raise RuleViolation(f"Keep the title under {SITE_TITLE_MAX} characters.", field="title")
+    if len(tagline) > TAGLINE_MAX:
+        raise RuleViolation(f"Keep the tagline under {TAGLINE_MAX} characters.", field="tagline")
+    site.title, site.tagline = title, tagline
+    db.session.commit()
+    return site

@@ -1,0 +1,165 @@
+"""The reads each page makes, built so a page's query count does not grow with its rows."""
+
+from dataclasses import dataclass
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from shared_models.database import db
+from shared_models.models import AuditEvent, Post, Site, User
+
+POSTS_PER_PAGE = 10
+ROWS_PER_ADMIN_PAGE = 25
+FEED_LENGTH = 20
+MAX_PAGE = 10_000
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from a query string: garbage, zero and negatives mean the first page."""
+    try:
+        page = int(raw or 1)
+    except ValueError:
+        return 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def paginate(query: Select, page: str | None, per_page: int) -> Pagination:
+    """One page of a query; a page past the end is empty rather than an error."""
+    return db.paginate(query, page=page_number(page), per_page=per_page, error_out=False)
+
+
+def _public_posts() -> Select:
+    return (
+        select(Post)
+        .join(Post.site)
+        .join(Site.owner)
+        .where(Post.is_published.is_(True), User.is_suspended.is_(False))
+        .options(contains_eager(Post.site))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+
+
+def newest_public_posts() -> Select:
+    """Published posts of every active site, newest first (the home page)."""
+    return _public_posts()
+
+
+def public_site(slug: str) -> Site | None:
+    """The site with this slug, unless its owner is suspended."""
+    return db.session.execute(
+        select(Site).join(Site.owner).where(Site.slug == slug, User.is_suspended.is_(False))
+    ).scalar_one_or_none()
+
+
+def site_public_posts(site: Site) -> Select:
+    """A site's published posts, newest first (its front page and feed)."""
+    return (
+        select(Post)
+        .where(Post.site_id == site.id, Post.is_published.is_(True))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+
+
+def site_feed_posts(site: Site) -> list[Post]:
+    return list(db.session.execute(site_public_posts(site).limit(FEED_LENGTH)).scalars())
+
+
+def public_post(site: Site, slug: str) -> Post | None:
+    return db.session.execute(
+        select(Post).where(Post.site_id == site.id, Post.slug == slug, Post.is_published.is_(True))
+    ).scalar_one_or_none()
+
+
+def owned_post(user: User, post_id: int) -> Post | None:
+    """The post with this id if it belongs to the user's site; anyone else's answers None."""
+    return db.session.execute(
+        select(Post)
+        .join(Post.site)
+        .where(Post.id == post_id, Site.owner_id == user.id)
+        .options(contains_eager(Post.site))
+    ).scalar_one_or_none()
+
+
+def user_posts(user: User) -> Select:
+    """Every post of the user's site, drafts included, most recently changed first."""
+    return (
+        select(Post)
+        .join(Post.site)
+        .where(Site.owner_id == user.id)
+        .options(contains_eager(Post.site))
+        .order_by(Post.updated_at.desc(), Post.id.desc())
+    )
+
+
+def search_users(text: str = "") -> Select:
+    """Users whose username or email contains the text, newest first."""
+    query = select(User).options(selectinload(User.site)).order_by(User.id.desc())
+    text = text.strip().lower()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(User.username.like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
+        )
+    return query
+
+
+def all_posts() -> Select:
+    """Every post on the platform, newest first, with its site and author."""
+    return (
+        select(Post)
+        .options(joinedload(Post.site).joinedload(Site.owner))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+    )
+
+
+def audit_log() -> Select:
+    return (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    )
+
+
+def newest_audit_events(limit: int = 10) -> list[AuditEvent]:
+    return list(db.session.execute(audit_log().limit(limit)).scalars())
+
+
+@dataclass(frozen=True)
+class PlatformCounts:
+    users: int
+    suspended_users: int
+    sites: int
+    posts: int
+    published_posts: int
+
+
+def platform_counts() -> PlatformCounts:
+    """The numbers on the admin dashboard, in three small queries."""
+    users, suspended = db.session.execute(
+        select(func.count(User.id), func.count(User.id).filter(User.is_suspended.is_(True)))
+    ).one()
+    posts, published = db.session.execute(
+        select(func.count(Post.id), func.count(Post.id).filter(Post.is_published.is_(True)))
+    ).one()
+    sites = db.session.execute(select(func.count(Site.id))).scalar_one()
+    return PlatformCounts(users, suspended, sites, posts, published)
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def get_post(post_id: int) -> Post | None:
+    return db.session.get(Post, post_id)
+
+
+def database_is_up() -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        db.session.execute(select(1))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    return True
