@@ -56,6 +56,26 @@ def layout(request):
     return request.param
 
 
+# Tests of shared_models itself run on every database Inkpot supports.
+DATABASES = ["sqlite"]
+
+
+@pytest.fixture(params=DATABASES)
+def domain_database_url(request, database_url):
+    """A fresh, migrated database of each supported kind."""
+    return database_url
+
+
+@pytest.fixture
+def domain_app(domain_database_url):
+    """An app context on a fresh database, for testing shared_models without HTTP."""
+    app = make_app(LAYOUTS[0], domain_database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
 class InkpotClient(FlaskClient):
     """A test client that can submit forms the way a browser does, CSRF token included."""
 
