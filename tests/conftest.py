@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from shared_models import db
 
-LAYOUTS = ["functional"]
+LAYOUTS = ["functional", "divisional"]
 
 PASSWORD = "correct-horse-battery"
 CSRF_FIELD = re.compile(

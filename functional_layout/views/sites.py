@@ -9,21 +9,9 @@ bp = Blueprint("sites", __name__, url_prefix="/sites")
 
 @bp.url_value_preprocessor
 def load_site(endpoint, values):
-    """Make the site named in the URL `g.site` for every view of this area."""
+    """Make the site named in the URL `g.site` for every view here; an unknown one is 404."""
     if values and "site_slug" in values:
-        g.site = queries.public_site(values.pop("site_slug"))
-
-
-@bp.url_defaults
-def add_site_slug(endpoint, values):
-    if "site_slug" not in values and g.get("site") is not None:
-        values["site_slug"] = g.site.slug
-
-
-@bp.before_request
-def require_site():
-    if g.get("site") is None:
-        abort(404)
+        g.site = queries.public_site(values.pop("site_slug")) or abort(404)
 
 
 @bp.get("/<site_slug>/")

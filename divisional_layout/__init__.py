@@ -1,0 +1,57 @@
+"""Inkpot in Flask's divisional layout: one package per area, each with views, templates, static."""
+
+from flask import Flask, current_app, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import shared_models
+from divisional_layout.extensions import csrf, login_manager
+from shared_models.config import INSTANCE_PATH, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the site; `config` overrides settings read from the environment."""
+    app = Flask(__name__, instance_path=str(INSTANCE_PATH))
+    load_config(app, config)
+    if app.config["TRUST_PROXY_HEADERS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    shared_models.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from divisional_layout import admin, control_panel, home, sites
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(sites.bp)
+    app.register_blueprint(control_panel.bp)
+    app.register_blueprint(admin.bp)
+
+    register_error_pages(app)
+    app.after_request(add_security_headers)
+    return app
+
+
+def register_error_pages(app: Flask) -> None:
+    """Answer every HTTP error, and any crash, with a page in the site's look."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/csrf.html", error=error), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return render_template("errors/error.html", error=error), error.code
+
+    @app.errorhandler(500)
+    def server_error(error):
+        shared_models.db.session.rollback()
+        return render_template("errors/500.html"), 500
+
+
+def add_security_headers(response):
+    """Send the configured security headers, unless a view chose its own."""
+    for name, value in current_app.config["SECURITY_HEADERS"].items():
+        response.headers.setdefault(name, value)
+    return response

@@ -1,0 +1,89 @@
+"""The admin area: platform counts, users, posts and the audit log."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from divisional_layout.admin import bp
+from shared_models import RuleViolation, accounts, publishing, queries
+
+
+@bp.before_request
+@login_required
+def require_admin():
+    """Signed-in non-admins get 403; anonymous visitors are sent to sign in."""
+    if not current_user.is_admin:
+        abort(403)
+
+
+@bp.get("/")
+def index():
+    """Counts of users, sites and posts, and the newest audit events."""
+    return render_template(
+        "admin/index.html",
+        counts=queries.platform_counts(),
+        events=queries.newest_audit_events(),
+    )
+
+
+@bp.get("/users")
+def users():
+    """Users, searchable by username or email."""
+    search = request.args.get("q", "")[:100]
+    users = queries.paginate(
+        queries.search_users(search), request.args.get("page"), queries.ROWS_PER_ADMIN_PAGE
+    )
+    return render_template("admin/users.html", users=users, search=search)
+
+
+def get_user_or_404(user_id):
+    return queries.get_user(user_id) or abort(404)
+
+
+@bp.post("/users/<int:user_id>/suspend")
+def suspend_user(user_id):
+    """Suspend a user: no sign-in, sessions ended, site hidden."""
+    user = get_user_or_404(user_id)
+    try:
+        accounts.suspend_user(current_user, user)
+    except RuleViolation as violation:
+        flash(violation.message, "error")
+    else:
+        flash(f"{user.username} is suspended; their site is hidden.", "success")
+    return redirect(url_for("admin.users", q=request.args.get("q")))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def reactivate_user(user_id):
+    """Lift a suspension."""
+    user = get_user_or_404(user_id)
+    accounts.reactivate_user(current_user, user)
+    flash(f"{user.username} is active again.", "success")
+    return redirect(url_for("admin.users", q=request.args.get("q")))
+
+
+@bp.get("/posts")
+def posts():
+    """Every post on the platform, newest first."""
+    posts = queries.paginate(
+        queries.all_posts(), request.args.get("page"), queries.ROWS_PER_ADMIN_PAGE
+    )
+    return render_template("admin/posts.html", posts=posts)
+
+
+@bp.post("/posts/<int:post_id>/delete")
+def delete_post(post_id):
+    """Delete any post (recorded in the audit log)."""
+    post = queries.get_post(post_id) or abort(404)
+    title = post.title
+    publishing.delete_post_as_admin(current_user, post)
+    flash(f"“{title}” is deleted.", "success")
+    return redirect(url_for("admin.posts"))
+
+
+@bp.get("/audit")
+def audit():
+    """The audit log, newest first."""
+    events = queries.paginate(
+        queries.audit_log(), request.args.get("page"), queries.ROWS_PER_ADMIN_PAGE
+    )
+    return render_template("admin/audit.html", events=events)

@@ -1,0 +1,40 @@
+"""Forms of the control panel: posts, site settings and the password."""
+
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from divisional_layout.forms import Form
+from shared_models.models import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    POST_BODY_MAX,
+    POST_TITLE_MAX,
+    SITE_TITLE_MAX,
+    TAGLINE_MAX,
+)
+
+
+class PostForm(Form):
+    title = StringField("Title", validators=[DataRequired(), Length(max=POST_TITLE_MAX)])
+    body = TextAreaField(
+        "Body",
+        validators=[Length(max=POST_BODY_MAX)],
+        description="Markdown: **bold**, _italic_, [links](https://example.com), `code`, lists.",
+    )
+    published = BooleanField("Published", description="Unticked, the post stays a draft.")
+
+
+class SiteForm(Form):
+    title = StringField("Site title", validators=[DataRequired(), Length(max=SITE_TITLE_MAX)])
+    tagline = StringField("Tagline", validators=[Length(max=TAGLINE_MAX)])
+
+
+class PasswordForm(Form):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(PASSWORD_MIN, PASSWORD_MAX)],
+        description=f"At least {PASSWORD_MIN} characters. Your other sessions will be signed out.",
+    )

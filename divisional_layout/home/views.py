@@ -1,0 +1,68 @@
+"""The home area: the landing page, signing up, signing in and out, and the health check."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from divisional_layout.home import bp
+from divisional_layout.home.forms import LoginForm, SignupForm
+from shared_models import RuleViolation, accounts, queries
+from shared_models.urls import safe_next_path
+
+
+@bp.get("/")
+def index():
+    """The landing page and the newest posts from every active site."""
+    posts = queries.paginate(
+        queries.newest_public_posts(), request.args.get("page"), queries.POSTS_PER_PAGE
+    )
+    return render_template("home/index.html", posts=posts)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create an account and its site, then sign in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("control_panel.dashboard"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.sign_up(form.username.data, form.email.data, form.password.data)
+        except RuleViolation as violation:
+            form.reject(violation)
+        else:
+            login_user(user)
+            flash(f"Welcome to Inkpot! Your site lives at /sites/{user.site.slug}/.", "success")
+            return redirect(url_for("control_panel.dashboard"))
+    return render_template("home/signup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in, then go where the visitor was headed (same-site paths only)."""
+    next_path = safe_next_path(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_path or url_for("control_panel.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(next_path or url_for("control_panel.dashboard"))
+        form.form_errors.append("That email and password don't match an active account.")
+    return render_template("home/login.html", form=form, next_path=next_path)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out."""
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the database answers, 503 when it does not."""
+    if queries.database_is_up():
+        return {"status": "ok"}
+    return {"status": "unavailable"}, 503

@@ -1,0 +1,234 @@
+"""Proof that the two layouts are one site arranged two ways: same URLs, same views, same pages."""
+
+import re
+from pathlib import Path
+
+import pytest
+from jinja2 import FileSystemLoader
+
+from shared_models import db
+from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
+from tests.conftest import InkpotClient, make_app
+
+ROOT = Path(__file__).resolve().parent.parent
+AREAS = ["home", "sites", "control_panel", "admin"]
+
+# The one expected difference in the URL maps: each divisional area serves its own static folder.
+EXPECTED_STATIC_ROUTES = {
+    "functional": {("/static/<path:filename>", "static")},
+    "divisional": {
+        ("/static/<path:filename>", "static"),
+        ("/home/static/<path:filename>", "home.static"),
+        ("/sites/static/<path:filename>", "sites.static"),
+        ("/dashboard/static/<path:filename>", "control_panel.static"),
+        ("/admin/static/<path:filename>", "admin.static"),
+    },
+}
+
+
+@pytest.fixture
+def apps(database_url):
+    """Both layouts on one shared database."""
+    apps = {layout: make_app(layout, database_url) for layout in ("functional", "divisional")}
+    for app in apps.values():
+        app.test_client_class = InkpotClient
+    yield apps
+    for app in apps.values():
+        with app.app_context():
+            db.engine.dispose()
+
+
+def url_map(app):
+    """(rule, methods, endpoint) of every route but static files."""
+    return {
+        (rule.rule, frozenset(rule.methods), rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.endswith("static")
+    }
+
+
+def test_both_layouts_expose_the_same_url_map(apps):
+    assert url_map(apps["functional"]) == url_map(apps["divisional"])
+
+
+def test_static_routes_differ_only_as_expected(apps):
+    for layout, app in apps.items():
+        static = {
+            (rule.rule, rule.endpoint)
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint.endswith("static")
+        }
+        assert static == EXPECTED_STATIC_ROUTES[layout]
+
+
+def test_exactly_the_four_areas_are_blueprints(apps):
+    for app in apps.values():
+        assert set(app.blueprints) == set(AREAS)
+
+
+def test_every_endpoint_has_the_same_view_function_name_and_docstring(apps):
+    functional, divisional = (apps[name].view_functions for name in ("functional", "divisional"))
+    for endpoint, view in functional.items():
+        if endpoint.endswith("static"):
+            continue
+        twin = divisional[endpoint]
+        assert (view.__name__, view.__doc__) == (twin.__name__, twin.__doc__), endpoint
+
+
+def test_views_live_in_each_layouts_own_place(apps):
+    for endpoint, view in apps["functional"].view_functions.items():
+        if "." in endpoint and not endpoint.endswith("static"):
+            area = endpoint.split(".")[0]
+            assert view.__module__ == f"functional_layout.views.{area}"
+    for endpoint, view in apps["divisional"].view_functions.items():
+        if "." in endpoint and not endpoint.endswith("static"):
+            area = endpoint.split(".")[0]
+            assert view.__module__ == f"divisional_layout.{area}.views"
+
+
+def template_sources(app):
+    """Every template name each loader (the app's and each blueprint's) can serve."""
+    sources = {}
+    loaders = [("app", app.jinja_loader)] + [
+        (name, bp.jinja_loader) for name, bp in app.blueprints.items()
+    ]
+    for owner, loader in loaders:
+        if loader is None:
+            continue
+        assert isinstance(loader, FileSystemLoader)
+        for name in loader.list_templates():
+            sources.setdefault(name, []).append(owner)
+    return sources
+
+
+def test_no_template_name_is_shadowed_in_either_layout(apps):
+    for app in apps.values():
+        shadowed = {
+            name: owners for name, owners in template_sources(app).items() if len(owners) > 1
+        }
+        assert not shadowed
+
+
+def test_both_layouts_have_the_same_template_names(apps):
+    assert set(template_sources(apps["functional"])) == set(template_sources(apps["divisional"]))
+
+
+def test_each_divisional_area_serves_its_templates_from_its_own_package(apps):
+    app = apps["divisional"]
+    with app.app_context():
+        for name, owners in template_sources(app).items():
+            area = name.split("/")[0]
+            source = Path(app.jinja_env.get_template(name).filename)
+            if area in AREAS:
+                assert owners == [area]
+                assert source.is_relative_to(ROOT / "divisional_layout" / area / "templates" / area)
+            else:
+                assert owners == ["app"]
+                assert source.is_relative_to(ROOT / "divisional_layout" / "templates")
+
+
+def test_functional_templates_are_namespaced_by_area(apps):
+    sources = template_sources(apps["functional"])
+    assert all(owners == ["app"] for owners in sources.values())
+    assert {name.split("/")[0] for name in sources} >= set(AREAS)
+
+
+CSRF_VALUE = re.compile(
+    r'(name="csrf_token" type="hidden" value=|type="hidden" name="csrf_token" value=)"[^"]+"'
+)
+STATIC_URL = re.compile(r"(?:/[a-z_]+)?/static/(?:[\w.-]+/)*([\w.-]+)")
+
+
+def normalise(html: str) -> str:
+    """Drop what legitimately differs: CSRF token values and where static files are served from."""
+    return STATIC_URL.sub(r"STATIC/\1", CSRF_VALUE.sub(r'\1"TOKEN"', html))
+
+
+def render_everywhere(apps, urls, email=None):
+    pages = {}
+    for layout, app in apps.items():
+        client = app.test_client()
+        if email:
+            response = client.submit("/login", {"email": email, "password": DEMO_PASSWORD})
+            assert response.status_code == 302
+        pages[layout] = {}
+        for url in urls:
+            response = client.get(url)
+            pages[layout][url] = (response.status_code, normalise(response.get_data(as_text=True)))
+    return pages
+
+
+@pytest.fixture
+def seeded(apps):
+    from shared_models.demo import seed_demo
+    from shared_models.models import Post
+
+    with apps["functional"].app_context():
+        seed_demo()
+        ada_posts = (
+            db.session.execute(db.select(Post).join(Post.site).where(Post.site.has(slug="ada")))
+            .scalars()
+            .all()
+        )
+        published = next(post for post in ada_posts if post.is_published)
+        draft = next(post for post in ada_posts if not post.is_published)
+        return {"published": (published.id, published.slug), "draft": draft.id}
+
+
+def assert_same_pages(pages):
+    for url, (status, html) in pages["functional"].items():
+        assert pages["divisional"][url] == (status, html), f"{url} renders differently"
+
+
+def test_public_pages_render_the_same_html_in_both_layouts(apps, seeded):
+    post_id, slug = seeded["published"]
+    urls = [
+        "/",
+        "/?page=2",
+        "/sites/ada/",
+        f"/sites/ada/{slug}",
+        "/sites/ada/feed.xml",
+        "/sites/grace/",
+        "/login",
+        "/signup",
+        "/healthz",
+        "/no-such-page",
+        "/sites/nobody/",
+    ]
+    pages = render_everywhere(apps, urls)
+    assert pages["functional"]["/"][0] == 200
+    assert_same_pages(pages)
+
+
+def test_signed_in_pages_render_the_same_html_in_both_layouts(apps, seeded):
+    post_id, slug = seeded["published"]
+    draft_id = seeded["draft"]
+    urls = [
+        "/",
+        "/dashboard/",
+        "/dashboard/posts/new",
+        f"/dashboard/posts/{post_id}/edit",
+        f"/dashboard/posts/{draft_id}/preview",
+        "/dashboard/site",
+        "/dashboard/account",
+        "/sites/ada/",
+        "/admin/",
+    ]
+    pages = render_everywhere(apps, urls, email="ada@example.com")
+    assert pages["functional"]["/dashboard/"][0] == 200
+    assert pages["functional"]["/admin/"][0] == 403
+    assert_same_pages(pages)
+
+
+def test_admin_pages_render_the_same_html_in_both_layouts(apps, seeded):
+    urls = [
+        "/admin/",
+        "/admin/users",
+        "/admin/users?q=ada",
+        "/admin/posts",
+        "/admin/audit",
+        "/admin/users?page=99",
+    ]
+    pages = render_everywhere(apps, urls, email=DEMO_ADMIN)
+    assert pages["functional"]["/admin/users"][0] == 200
+    assert_same_pages(pages)
