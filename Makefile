@@ -12,13 +12,14 @@ PYTEST_ARGS ?=
 
 .PHONY: install run test lint serve bench compare screenshots clean
 
+# A compat (path-based) editable install: new packages and files need no reinstall.
 install: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Inkpot needs Python 3.11 or newer (python3.11 on PATH, or PYTHON=...)." >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 	@touch $@
 
 run: install
@@ -30,6 +31,9 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+compare: install
+	$(BIN)/python scripts/compare_layouts.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,235 @@
+"""`make compare`: write docs/LAYOUTS.md from the two apps themselves, and print its area table.
+
+With --check, write nothing and exit 1 when the committed file is out of date.
+"""
+
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "docs" / "LAYOUTS.md"
+LAYOUTS = ["functional", "divisional"]
+AREAS = ["home", "sites", "control_panel", "admin"]
+TREE_SKIP = {"__pycache__", ".DS_Store", ".pytest_cache"}
+
+FORMS_MODULES = {
+    "functional": "functional_layout.forms.{area}",
+    "divisional": "divisional_layout.{area}.forms",
+}
+
+
+def build_app(layout: str):
+    module = importlib.import_module(f"{layout}_layout")
+    return module.create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def relative(path: str | Path) -> str:
+    return Path(path).resolve().relative_to(ROOT).as_posix()
+
+
+def tree(package: str) -> list[str]:
+    """The package's files as an indented tree, directories first."""
+    lines = [f"{package}/"]
+
+    def walk(directory: Path, indent: str) -> None:
+        entries = sorted(
+            (
+                p
+                for p in directory.iterdir()
+                # Empty folders are not in git, so a fresh clone would not list them.
+                if (p.name not in TREE_SKIP and p.suffix != ".pyc" and any(p.rglob("*.*")))
+                or p.is_file()
+            ),
+            key=lambda p: (p.is_file(), p.name),
+        )
+        for entry in entries:
+            if entry.is_dir():
+                lines.append(f"{indent}{entry.name}/")
+                walk(entry, indent + "  ")
+            else:
+                lines.append(f"{indent}{entry.name}")
+
+    walk(ROOT / package, "  ")
+    return lines
+
+
+def side_by_side(left: list[str], right: list[str]) -> str:
+    width = max(map(len, left)) + 4
+    rows = max(len(left), len(right))
+    left = left + [""] * (rows - len(left))
+    right = right + [""] * (rows - len(right))
+    return "\n".join(f"{a:<{width}}{b}".rstrip() for a, b in zip(left, right, strict=True))
+
+
+def view_location(view) -> str:
+    view = inspect.unwrap(view)
+    line = inspect.getsourcelines(view)[1]
+    return f"{relative(inspect.getsourcefile(view))}:{line}"
+
+
+def area_pieces(layout: str, app) -> dict[str, dict[str, str]]:
+    """For each area: the files of its views and forms, its template and static folders."""
+    pieces = {}
+    for area in AREAS:
+        views = {
+            relative(inspect.getsourcefile(inspect.unwrap(view)))
+            for endpoint, view in app.view_functions.items()
+            if endpoint.startswith(f"{area}.") and not endpoint.endswith(".static")
+        }
+        forms_module = FORMS_MODULES[layout].format(area=area)
+        forms_spec = importlib.util.find_spec(forms_module)
+        with app.app_context():
+            template_dirs = {
+                relative(Path(app.jinja_env.get_template(name).filename).parent)
+                for name in app.jinja_env.list_templates()
+                if name.startswith(f"{area}/")
+            }
+        blueprint = app.blueprints[area]
+        if blueprint.has_static_folder:
+            url = f"{blueprint.url_prefix or ''}{blueprint.static_url_path}/"
+            static = f"{relative(blueprint.static_folder)}/ at `{url}`"
+        else:
+            static = f"{relative(app.static_folder)}/ (shared) at `{app.static_url_path}/`"
+        pieces[area] = {
+            "views": ", ".join(sorted(views)),
+            "forms": relative(forms_spec.origin) if forms_spec else "—",
+            "templates": ", ".join(f"{d}/" for d in sorted(template_dirs)),
+            "static": static,
+        }
+    return pieces
+
+
+def area_table(apps) -> str:
+    pieces = {layout: area_pieces(layout, app) for layout, app in apps.items()}
+    rows = ["| area | piece | functional layout | divisional layout |", "| --- | --- | --- | --- |"]
+    for area in AREAS:
+        for piece in ("views", "forms", "templates", "static"):
+            cells = [pieces[layout][area][piece] for layout in LAYOUTS]
+            rows.append(f"| `{area}` | {piece} | {cells[0]} | {cells[1]} |")
+    shared = "| app-wide | base templates, errors | {} | {} |".format(
+        *(relative(Path(app.root_path) / app.template_folder) + "/" for app in apps.values())
+    )
+    rows.append(shared)
+    return "\n".join(rows)
+
+
+def endpoint_table(apps) -> str:
+    functional, divisional = apps["functional"], apps["divisional"]
+    rows = [
+        "| endpoint | methods | URL | functional layout | divisional layout |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for rule in sorted(functional.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        if rule.endpoint.endswith("static"):
+            continue
+        methods = ", ".join(sorted(rule.methods - {"HEAD", "OPTIONS"}))
+        rows.append(
+            f"| `{rule.endpoint}` | {methods} | `{rule.rule}` "
+            f"| {view_location(functional.view_functions[rule.endpoint])} "
+            f"| {view_location(divisional.view_functions[rule.endpoint])} |"
+        )
+    return "\n".join(rows)
+
+
+TEMPLATE = """\
+# Functional or divisional: one site, two layouts
+
+<!-- Generated by `make compare` (scripts/compare_layouts.py) from the two apps
+     themselves; edit the script, not this file. A test fails when it is stale. -->
+
+Inkpot is built twice on one domain package, `shared_models/`. Both apps have
+the same URL map, the same endpoint, view, form and template names, and render
+the same HTML (tests/test_parity.py proves it). They differ only in **where
+things live**: the functional layout groups code by *what it is* (all views
+together, all templates together), the divisional layout by *which part of the
+site it belongs to* (each area a package with its views, forms, templates and
+static files). This page is generated from the apps' URL maps, view functions,
+Jinja loaders and blueprints.
+
+## The two trees
+
+```
+{trees}
+```
+
+## Where each area lives
+
+{area_table}
+
+## Every endpoint, and the view that answers it
+
+{endpoint_table}
+
+## Trade-offs
+
+*Explore Flask*'s advice holds on this app. The **divisional** layout suits a
+site whose areas share little but models and configuration: each area is a
+package you can read, test, hand to a team, or lift into another project whole
+(`admin/` here owns its views, templates and stylesheet). Its costs: more
+packages and more `__init__.py` files, templates must be namespaced inside each
+package (`admin/templates/admin/index.html`, or two areas' `index.html` silently
+shadow each other — a guard test checks it), and each area's static folder is
+one more place nginx must serve.
+
+The **functional** layout suits a site whose areas share much: one
+`templates/` and one `static/` make shared macros, one stylesheet and one
+nginx `location` natural, and a glance at `views/` shows every route. Its cost
+appears as areas grow: a change to one area touches three folders, and nothing
+but discipline keeps one area's files out of another's.
+
+Inkpot's areas share the base template, the macros, the error pages, the
+forms' base class and the whole domain, so both layouts keep those at app
+level; that is why the divisional tree above still has `templates/` and
+`static/` next to the area packages.
+
+## Moving an area from one layout to the other
+
+Functional → divisional, for an area `AREA` (e.g. `admin`):
+
+1. Create `divisional_layout/AREA/__init__.py` holding the blueprint, with
+   `template_folder="templates"` and `static_folder="static"`, and import the
+   views module at its end so the routes register.
+2. Move `views/AREA.py` to `AREA/views.py`; replace its `bp = Blueprint(...)`
+   line by `from <package>.AREA import bp`.
+3. Move `forms/AREA.py` to `AREA/forms.py` and update the views' import.
+4. Move `templates/AREA/` to `AREA/templates/AREA/` — keep the inner `AREA/`
+   folder, so template names (`AREA/index.html`) do not change and nothing can
+   shadow them.
+5. Move the area's static files to `AREA/static/` and change their
+   `url_for('static', filename=...)` to `url_for('AREA.static', filename=...)`;
+   add an nginx `location` for the area's static URL.
+6. Register `AREA.bp` in `create_app` as before, run `make test` (the parity
+   tests compare URL maps and rendered pages) and `make compare`.
+
+Divisional → functional is the same list backwards.
+"""
+
+
+def render() -> str:
+    apps = {layout: build_app(layout) for layout in LAYOUTS}
+    trees = side_by_side(tree("functional_layout"), tree("divisional_layout"))
+    return TEMPLATE.format(
+        trees=trees, area_table=area_table(apps), endpoint_table=endpoint_table(apps)
+    ), area_table(apps)
+
+
+def main() -> int:
+    os.chdir(ROOT)
+    document, table = render()
+    if "--check" in sys.argv[1:]:
+        if not OUTPUT.exists() or OUTPUT.read_text() != document:
+            print(f"{relative(OUTPUT)} is out of date: run `make compare`.", file=sys.stderr)
+            return 1
+        return 0
+    OUTPUT.write_text(document)
+    print(table)
+    print(f"\nWrote {relative(OUTPUT)}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
