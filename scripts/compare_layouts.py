@@ -173,7 +173,10 @@ package you can read, test, hand to a team, or lift into another project whole
 packages and more `__init__.py` files, templates must be namespaced inside each
 package (`admin/templates/admin/index.html`, or two areas' `index.html` silently
 shadow each other — a guard test checks it), and each area's static folder is
-one more place nginx must serve.
+one more place nginx must serve. One surprise: a blueprint's `before_request`
+guard covers its static route too, so `/admin/static/admin.css` asks the dev
+server for an admin session (harmless here, since only admin pages link it, and
+nginx serves static files itself in production).
 
 The **functional** layout suits a site whose areas share much: one
 `templates/` and one `static/` make shared macros, one stylesheet and one
