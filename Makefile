@@ -35,5 +35,8 @@ lint: install
 compare: install
 	$(BIN)/python scripts/compare_layouts.py
 
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

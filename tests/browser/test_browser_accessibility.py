@@ -1,0 +1,94 @@
+"""Every kind of page passes the page checks, pagination works, and keyboard focus is visible."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.slow
+
+NOTES = 12  # more than a page of posts (POSTS_PER_PAGE is 10)
+
+
+@pytest.fixture
+def busy_site(live_server):
+    """An admin, and a writer whose site has more than a page of posts and a draft."""
+    live_server.create_user("boss", admin=True)
+    live_server.create_user(
+        "ada",
+        posts=[
+            (f"Note {n}", f"Note {n} says *hello* with `code` and a [link](/sites/ada/).")
+            for n in range(1, NOTES + 1)
+        ],
+    )
+    return live_server
+
+
+def sign_in(visitor, email):
+    page = visitor.page
+    visitor.open("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    visitor.follow(page.get_by_role("button", name="Sign in"))
+
+
+def test_every_kind_of_page_passes_the_page_checks(busy_site, open_visitor):
+    reader = open_visitor()
+    page = reader.page
+    for path in ["/", "/sites/ada/", "/sites/ada/note-3", "/login", "/signup", "/?page=99"]:
+        reader.open(path)
+    for path in ["/no-such-page", "/sites/nobody/"]:
+        reader.open(path, status=404)
+
+    # Pagination: newer and older, with where you are in between.
+    reader.open("/")
+    pages = page.get_by_role("navigation", name="Pages")
+    expect(pages).to_contain_text("Page 1 of 2")
+    reader.follow(pages.get_by_role("link", name="Older"))
+    expect(pages).to_contain_text("Page 2 of 2")
+    expect(page.locator(".post-summary")).to_have_count(NOTES - 10)
+    reader.follow(pages.get_by_role("link", name="Newer"))
+    expect(page.locator(".post-summary")).to_have_count(10)
+
+    writer = open_visitor()
+    page = writer.page
+    sign_in(writer, "ada@example.com")
+    writer.follow(page.get_by_role("navigation", name="Pages").get_by_role("link", name="Older"))
+    writer.follow(page.get_by_role("link", name="Note 1", exact=True))
+    writer.follow(page.get_by_role("link", name="Preview"))
+    for path in ["/dashboard/posts/new", "/dashboard/site", "/dashboard/account"]:
+        writer.open(path)
+    writer.open("/admin/", status=403)
+
+    admin = open_visitor(scheme="dark")
+    sign_in(admin, "boss@example.com")
+    for path in [
+        "/admin/",
+        "/admin/users",
+        "/admin/users?q=nobody",
+        "/admin/posts",
+        "/admin/audit",
+    ]:
+        admin.open(path)
+    expect(admin.page.get_by_role("main")).to_contain_text("user.promoted")
+
+
+def test_keyboard_focus_is_clearly_visible_at_every_stop(busy_site, visitor):
+    page = visitor.page
+    problems = []
+    for path in ["/", "/signup", "/sites/ada/note-1"]:
+        visitor.open(path)
+        problems += visitor.tab_through()
+    sign_in(visitor, "boss@example.com")
+    problems += visitor.tab_through()
+    for path in ["/dashboard/posts/new", "/admin/users"]:
+        visitor.open(path)
+        problems += visitor.tab_through()
+    assert not problems, "\n".join(problems)
+
+    # The first stop is the skip link, shown when focused, and it leads to the content.
+    visitor.open("/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()

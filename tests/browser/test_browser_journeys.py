@@ -1,0 +1,235 @@
+"""Whole journeys in a real browser, on every layout, with every page checked on arrival."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.slow
+
+DRAFT_BODY = """Mist on the water at dawn, and a heron standing perfectly still.
+
+![A pot of ink](/static/favicon.svg)
+
+```python
+def count_herons(sightings):
+    return sum(1 for sighting in sightings if sighting.species == "grey heron")
+```
+
+- reeds
+- *more* reeds
+"""
+TITLE = "Field notes from the marsh"
+SLUG = "field-notes-from-the-marsh"
+
+
+def main_nav(page):
+    return page.get_by_role("navigation", name="Main")
+
+
+def expect_current_section(page, label):
+    """The main navigation marks where the visitor is, and only there."""
+    expect(main_nav(page).locator('[aria-current="page"]')).to_have_text(label)
+
+
+def expect_flash(page, text):
+    expect(page.get_by_role("status")).to_contain_text(text)
+
+
+def sign_up(visitor, username):
+    page = visitor.page
+    visitor.open("/")
+    visitor.follow(main_nav(page).get_by_role("link", name="Start a blog"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email").fill(f"{username}@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    visitor.follow(page.get_by_role("button", name="Create my blog"))
+
+
+def sign_in(visitor, email):
+    page = visitor.page
+    visitor.open("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    visitor.follow(page.get_by_role("button", name="Sign in"))
+
+
+def test_writer_signs_up_drafts_previews_publishes_edits_and_deletes_a_post(visitor):
+    page = visitor.page
+    sign_up(visitor, "wren")
+    expect(page).to_have_url(visitor.url("/dashboard/"))
+    expect_flash(page, "Welcome to Inkpot!")
+    expect_current_section(page, "Dashboard")
+    expect(page.get_by_role("main")).to_contain_text("No posts yet — write your first.")
+
+    visitor.follow(main_nav(page).get_by_role("link", name="Your site"))
+    expect_current_section(page, "Your site")
+    expect(page.get_by_role("heading", level=1)).to_have_text("wren's blog")
+    expect(page.get_by_role("main")).to_contain_text("No posts yet — write your first.")
+
+    # A draft: saved, not public.
+    visitor.follow(main_nav(page).get_by_role("link", name="Dashboard"))
+    visitor.follow(page.get_by_role("main").get_by_role("link", name="Write a post").first)
+    expect(page.get_by_label("Published")).not_to_be_checked()
+    page.get_by_label("Title").fill(TITLE)
+    page.get_by_label("Body").fill(DRAFT_BODY)
+    visitor.follow(page.get_by_role("button", name="Save post"))
+    expect_flash(page, f"“{TITLE}” is saved as a draft.")
+    expect(page.get_by_role("main")).to_contain_text("only you can see it")
+    visitor.open(f"/sites/wren/{SLUG}", status=404)
+
+    # Its preview shows the Markdown as the site will.
+    visitor.open("/dashboard/")
+    visitor.follow(page.get_by_role("link", name="Preview"))
+    expect(page.get_by_role("note")).to_contain_text("This draft is visible only to you.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(page.locator(".prose pre code")).to_contain_text("def count_herons(sightings):")
+    expect(page.get_by_role("img", name="A pot of ink")).to_be_visible()
+
+    # Published: on the site, on the home page, in the feed.
+    visitor.follow(page.get_by_role("link", name="Back to editing"))
+    page.get_by_label("Published").check()
+    visitor.follow(page.get_by_role("button", name="Save changes"))
+    expect_flash(page, "Your changes are saved.")
+    expect(page.get_by_role("link", name=f"/sites/wren/{SLUG}")).to_be_visible()
+    visitor.open("/sites/wren/")
+    visitor.follow(page.get_by_role("link", name=TITLE))
+    expect(page).to_have_url(visitor.url(f"/sites/wren/{SLUG}"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(page.get_by_role("img", name="A pot of ink")).to_be_visible()
+    visitor.open("/")
+    expect(page.get_by_role("link", name=TITLE)).to_be_visible()
+    feed = page.request.get(visitor.url("/sites/wren/feed.xml"))
+    assert feed.status == 200
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    assert f"<title>{TITLE}</title>" in feed.text()
+
+    # Edited: the new title shows at the same address.
+    visitor.open("/dashboard/")
+    visitor.follow(page.get_by_role("link", name="Edit"))
+    page.get_by_label("Title").fill("Field notes, revised")
+    page.get_by_label("Body").fill("Two herons this morning.")
+    expect(page.get_by_label("Published")).to_be_checked()
+    visitor.follow(page.get_by_role("button", name="Save changes"))
+    expect_flash(page, "Your changes are saved.")
+    visitor.open(f"/sites/wren/{SLUG}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Field notes, revised")
+    expect(page.get_by_role("main")).to_contain_text("Two herons this morning.")
+
+    # Deleted: gone from the dashboard and the site.
+    visitor.open("/dashboard/")
+    visitor.follow(page.get_by_role("link", name="Edit"))
+    visitor.follow(page.get_by_role("button", name="Delete this post"))
+    expect_flash(page, "“Field notes, revised” is deleted.")
+    expect(page.get_by_role("main")).to_contain_text("No posts yet — write your first.")
+    visitor.open(f"/sites/wren/{SLUG}", status=404)
+
+    visitor.follow(main_nav(page).get_by_role("button", name="Sign out"))
+    expect_flash(page, "You are signed out.")
+    expect_current_section(page, "Home")
+
+
+def test_admin_suspends_a_user_found_by_search_and_their_site_disappears(live_server, visitor):
+    live_server.create_user("boss", admin=True)
+    live_server.create_user("heron", posts=[("Heron sightings", "Grey and patient.")])
+    live_server.create_user("hermit")
+    live_server.create_user("otter")
+    page = visitor.page
+    visitor.open("/sites/heron/")
+    expect(page.get_by_role("link", name="Heron sightings")).to_be_visible()
+
+    sign_in(visitor, "boss@example.com")
+    visitor.follow(main_nav(page).get_by_role("link", name="Admin"))
+    expect_current_section(page, "Admin")
+    admin_nav = page.get_by_role("navigation", name="Admin")
+    expect(admin_nav.locator('[aria-current="page"]')).to_have_text("Overview")
+    visitor.follow(admin_nav.get_by_role("link", name="Users"))
+    expect(admin_nav.locator('[aria-current="page"]')).to_have_text("Users")
+
+    page.get_by_label("Search users").fill("her")
+    visitor.follow(page.get_by_role("button", name="Search"))
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="heron@example.com")).to_have_count(1)
+    expect(rows.filter(has_text="hermit@example.com")).to_have_count(1)
+    expect(page.get_by_label("Search users")).to_have_value("her")
+
+    visitor.follow(page.get_by_role("button", name="Suspend heron"))
+    expect_flash(page, "heron is suspended; their site is hidden.")
+    heron = page.locator("tbody tr").filter(has_text="heron@example.com")
+    expect(heron).to_contain_text("Suspended")
+    expect(heron.get_by_role("button", name="Reactivate heron")).to_be_visible()
+
+    visitor.open("/sites/heron/", status=404)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not Found")
+    visitor.open("/sites/heron/heron-sightings", status=404)
+    visitor.open("/")
+    expect(page.get_by_role("link", name="Heron sightings")).to_have_count(0)
+
+
+def test_validation_errors_show_next_to_their_field_and_keep_what_was_typed(live_server, visitor):
+    live_server.create_user("taken")
+    page = visitor.page
+    visitor.open("/signup")
+    page.get_by_label("Username").fill("no spaces!")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_label("Password").fill("short")
+    visitor.submit_refused(page.get_by_role("button", name="Create my blog"))
+    for label, error in [
+        ("Username", "Use letters a–z, digits and hyphens only."),
+        ("Email", "Invalid email address."),
+        ("Password", "characters long"),
+    ]:
+        expect_error_next_to(page, label, error)
+    expect(page.get_by_label("Username")).to_have_value("no spaces!")
+    expect(page.get_by_label("Email")).to_have_value("not-an-email")
+    expect(page.get_by_label("Password")).to_have_value("")
+
+    # A rule only the domain knows (the name is taken) lands next to its field too.
+    page.get_by_label("Username").fill("taken")
+    page.get_by_label("Email").fill("someone@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    visitor.submit_refused(page.get_by_role("button", name="Create my blog"))
+    expect_error_next_to(page, "Username", "That username is taken.")
+    expect(page.get_by_label("Email")).to_have_value("someone@example.com")
+
+    page.get_by_label("Username").fill("newt")
+    page.get_by_label("Password").fill(PASSWORD)
+    visitor.follow(page.get_by_role("button", name="Create my blog"))
+    visitor.follow(page.get_by_role("main").get_by_role("link", name="Write a post").first)
+    page.get_by_label("Body").fill("A body worth keeping.")
+    visitor.submit_refused(page.get_by_role("button", name="Save post"))
+    expect_error_next_to(page, "Title", "This field is required.")
+    expect(page.get_by_label("Body")).to_have_value("A body worth keeping.")
+
+
+def expect_error_next_to(page, label, error):
+    """The error sits in the field's own box and is announced with the control."""
+    control = page.get_by_label(label, exact=True)
+    field = page.locator(".field").filter(has=control)
+    message = field.locator(".error")
+    expect(message).to_contain_text(error, ignore_case=True)
+    expect(control).to_have_attribute("aria-invalid", "true")
+    expect(control).to_have_accessible_description(re.compile(re.escape(error), re.IGNORECASE))
+
+
+def test_a_writer_can_sign_up_publish_and_sign_in_again_with_javascript_off(open_visitor):
+    visitor = open_visitor(java_script_enabled=False)
+    page = visitor.page
+    sign_up(visitor, "plover")
+    visitor.follow(page.get_by_role("main").get_by_role("link", name="Write a post").first)
+    page.get_by_label("Title").fill("Written without JavaScript")
+    page.get_by_label("Body").fill("Plain *HTML* forms are enough.")
+    page.get_by_label("Published").check()
+    visitor.follow(page.get_by_role("button", name="Save post"))
+    expect_flash(page, "is published")
+    visitor.follow(main_nav(page).get_by_role("button", name="Sign out"))
+
+    visitor.open("/sites/plover/")
+    visitor.follow(page.get_by_role("link", name="Written without JavaScript"))
+    expect(page.locator(".prose em")).to_have_text("HTML")
+    sign_in(visitor, "plover@example.com")
+    expect(page).to_have_url(visitor.url("/dashboard/"))
+    expect(page.get_by_role("link", name="Written without JavaScript")).to_be_visible()
