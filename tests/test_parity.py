@@ -181,7 +181,7 @@ def assert_same_pages(pages):
 
 
 def test_public_pages_render_the_same_html_in_both_layouts(apps, seeded):
-    post_id, slug = seeded["published"]
+    _, slug = seeded["published"]
     urls = [
         "/",
         "/?page=2",
@@ -201,7 +201,7 @@ def test_public_pages_render_the_same_html_in_both_layouts(apps, seeded):
 
 
 def test_signed_in_pages_render_the_same_html_in_both_layouts(apps, seeded):
-    post_id, slug = seeded["published"]
+    post_id, _ = seeded["published"]
     draft_id = seeded["draft"]
     urls = [
         "/",
