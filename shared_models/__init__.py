@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask_migrate import Migrate
 
-from shared_models import models
+from shared_models import accounts, models
 from shared_models.cli import create_admin_command, seed_demo_command
 from shared_models.database import db
 from shared_models.errors import RuleViolation
@@ -23,9 +23,10 @@ __all__ = ["MIGRATIONS_DIRECTORY", "RuleViolation", "db", "init_app", "migrate",
 
 
 def init_app(app) -> None:
-    """Bind the database, migrations folder, CLI commands and date filters to an app."""
+    """Bind the database, migrations, CLI commands, date filters and sign-in checks to an app."""
     db.init_app(app)
     migrate.init_app(app, db)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
+    accounts.prepare_dummy_hash(app)

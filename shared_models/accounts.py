@@ -4,6 +4,7 @@ import re
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shared_models import audit
@@ -20,6 +21,7 @@ from shared_models.models import (
     User,
     utcnow,
 )
+from shared_models.text_rules import check_storable
 
 USERNAME_PATTERN = re.compile(rf"[a-z0-9-]{{{USERNAME_MIN},{USERNAME_MAX}}}", re.ASCII)
 
@@ -49,9 +51,13 @@ def normalize_email(email: str) -> str:
 
 
 def check_username(username: str) -> str:
-    """Return the normalized username, or raise RuleViolation saying what is wrong."""
+    """Return the normalized username, or raise RuleViolation saying what is wrong.
+
+    Only ASCII is accepted, checked before lower-casing: the Kelvin sign
+    (U+212A) lower-cases to an ASCII "k", so "\u212aate" would quietly become "kate".
+    """
     name = normalize_username(username)
-    if not USERNAME_PATTERN.fullmatch(name):
+    if not (username.isascii() and USERNAME_PATTERN.fullmatch(name)):
         raise RuleViolation(
             f"Use {USERNAME_MIN}–{USERNAME_MAX} characters: letters a–z, digits and hyphens.",
             field="username",
@@ -78,6 +84,7 @@ def sign_up(username: str, email: str, password: str) -> User:
     email = normalize_email(email)
     if not email or len(email) > EMAIL_MAX or "@" not in email:
         raise RuleViolation("Enter a valid email address.", field="email")
+    check_storable(email, field="email")
     check_new_password(password)
     if db.session.execute(select(User.id).where(User.username == name)).first():
         raise RuleViolation("That username is taken.", field="username")
@@ -115,11 +122,15 @@ def authenticate(email: str, password: str) -> User | None:
     return None
 
 
+def prepare_dummy_hash(app) -> None:
+    """Hash the stand-in password at start-up, so no sign-in for an unknown email pays for it."""
+    app.config["_INKPOT_DUMMY_HASH"] = generate_password_hash(
+        "not a real password", method=app.config["PASSWORD_HASH_METHOD"]
+    )
+
+
 def _dummy_hash() -> str:
-    config = current_app.config
-    if "_INKPOT_DUMMY_HASH" not in config:
-        config["_INKPOT_DUMMY_HASH"] = _hash_password("not a real password")
-    return config["_INKPOT_DUMMY_HASH"]
+    return current_app.config["_INKPOT_DUMMY_HASH"]
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
@@ -138,7 +149,8 @@ def load_user_for_session(session_id: str) -> User | None:
     user_id, _, generation = session_id.partition(":")
     if not (user_id.isdigit() and generation.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # Every page's navigation links to the user's own site: load it in the same query.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.site)])
     if user is None or not user.is_active or user.session_generation != int(generation):
         return None
     return user
@@ -153,6 +165,8 @@ def suspend_user(admin: User, user: User) -> None:
     if user.is_suspended:
         return
     user.is_suspended = True
+    # Ends their sessions and remember-me cookies for good, not only while suspended.
+    user.session_generation += 1
     audit.record_event(audit.USER_SUSPENDED, actor=admin, target=user, detail=user.username)
     db.session.commit()
 

@@ -20,6 +20,28 @@ def _env_flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def database_pool_options(database_url: str) -> dict:
+    """PostgreSQL pool sizes from the environment (DATABASE_POOL_SIZE, …), sized per worker.
+
+    A gevent worker serves many requests at once, but at most pool_size +
+    max_overflow of them hold a connection; the rest wait up to pool_timeout.
+    deploy/README.md explains how to size them against max_connections.
+    """
+    if not database_url.startswith("postgresql"):
+        return {}
+    options = {}
+    for key, name, default in [
+        ("pool_size", "DATABASE_POOL_SIZE", 5),
+        ("max_overflow", "DATABASE_MAX_OVERFLOW", 10),
+        ("pool_timeout", "DATABASE_POOL_TIMEOUT", 10),
+    ]:
+        value = os.environ.get(name, str(default))
+        if not value.strip().isdigit():
+            raise ConfigError(f"{name}={value!r} is not a whole number.")
+        options[key] = int(value)
+    return options
+
+
 class Config:
     APP_ENV = "development"
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -44,6 +66,20 @@ class Config:
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "strict-origin-when-cross-origin",
     }
+    # Throttling of sign-in and sign-up (Flask-Limiter reads the RATELIMIT_* keys).
+    # Limits are per client address; failed sign-ins also count per account, so
+    # guessing one account's password from many addresses is slowed down too.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "inkpot"
+    # Sends Retry-After (and X-RateLimit-*) so a refused client knows when to come back.
+    RATELIMIT_HEADERS_ENABLED = True
+    # If the shared store (Redis) is down, count in each worker's memory rather
+    # than answer every sign-in with a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    LOGIN_RATE_LIMIT_PER_CLIENT = "10 per minute; 50 per hour"
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
+    SIGNUP_RATE_LIMIT_PER_CLIENT = "10 per hour"
 
     @classmethod
     def from_environment(cls, app_name: str, instance_path: Path) -> dict:
@@ -56,8 +92,9 @@ class Config:
             "SECRET_KEY": os.environ.get("SECRET_KEY") or cls.default_secret_key(instance_path),
             "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
             or f"sqlite:///{instance_path / 'inkpot.sqlite3'}",
-            "RATELIMIT_ENABLED": _env_flag("RATELIMIT_ENABLED", True),
-            "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+            "RATELIMIT_ENABLED": _env_flag("RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED),
+            "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+            or cls.RATELIMIT_STORAGE_URI,
         }
 
     @staticmethod
@@ -84,6 +121,9 @@ class TestingConfig(Config):
     TESTING = True
     # Hashing is deliberately slow; tests hash hundreds of passwords.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Tests sign in and up many times from one address; the throttling tests
+    # switch it back on (RATELIMIT_ENABLED=True) to prove it works.
+    RATELIMIT_ENABLED = False
 
     @staticmethod
     def default_secret_key(instance_path: Path) -> str:
@@ -136,4 +176,7 @@ def load_config(app, overrides: dict | None = None) -> None:
     app.config.from_object(config_class)
     app.config.update(config_class.from_environment(app.name, Path(app.instance_path)))
     app.config.update(overrides)
+    # Explicit SQLALCHEMY_ENGINE_OPTIONS (class or overrides) win over the environment's sizes.
+    pool = database_pool_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**pool, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     config_class.check(app.config)

@@ -21,8 +21,12 @@ from shared_models.models import (
     User,
     utcnow,
 )
+from shared_models.text_rules import check_storable
 
 MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "sane_lists", "smarty"]
+# Column alignment as an `align` attribute: the sanitizer strips `style`, which
+# the tables extension would otherwise use.
+MARKDOWN_EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}}
 
 # What survives sanitizing: text formatting, links, images, code and tables.
 # Everything else (script, style, iframe, forms, event handlers, javascript:
@@ -45,7 +49,12 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 def render_markdown(source: str) -> str:
     """Markdown to HTML that is safe to show as it is."""
-    html = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    html = markdown.markdown(
+        source,
+        extensions=MARKDOWN_EXTENSIONS,
+        extension_configs=MARKDOWN_EXTENSION_CONFIGS,
+        output_format="html",
+    )
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -63,10 +72,17 @@ def slugify(text: str, max_length: int = POST_SLUG_MAX) -> str:
     return slug or "post"
 
 
+# Room kept for "-2" … "-99999999" (and a hyphen trimmed before it) at the end of a slug.
+SLUG_SUFFIX_ROOM = 10
+
+
 def unique_post_slug(site: Site, title: str, exclude_post_id: int | None = None) -> str:
     """A slug for this title that no other post of the site uses: `x`, `x-2`, `x-3`, …"""
     base = slugify(title)
-    query = select(Post.slug).where(Post.site_id == site.id, Post.slug.startswith(base))
+    # A numbered candidate cuts the end off a long base to stay within the
+    # limit, so look up every slug sharing the part all candidates keep.
+    kept = base[: POST_SLUG_MAX - SLUG_SUFFIX_ROOM]
+    query = select(Post.slug).where(Post.site_id == site.id, Post.slug.startswith(kept))
     if exclude_post_id is not None:
         query = query.where(Post.id != exclude_post_id)
     taken = set(db.session.execute(query).scalars())
@@ -89,6 +105,8 @@ def _check_post_fields(title: str, body: str) -> str:
         raise RuleViolation(f"Keep the title under {POST_TITLE_MAX} characters.", field="title")
     if len(body) > POST_BODY_MAX:
         raise RuleViolation(f"Keep the post under {POST_BODY_MAX:,} characters.", field="body")
+    check_storable(title, field="title")
+    check_storable(body, field="body")
     return title
 
 
@@ -153,6 +171,8 @@ def update_site(site: Site, title: str, tagline: str) -> Site:
         raise RuleViolation(f"Keep the title under {SITE_TITLE_MAX} characters.", field="title")
     if len(tagline) > TAGLINE_MAX:
         raise RuleViolation(f"Keep the tagline under {TAGLINE_MAX} characters.", field="tagline")
+    check_storable(title, field="title")
+    check_storable(tagline, field="tagline")
     site.title, site.tagline = title, tagline
     db.session.commit()
     return site

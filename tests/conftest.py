@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 from sqlalchemy import event
 
 from shared_models import db
@@ -23,12 +24,33 @@ CSRF_FIELD = re.compile(
 )
 
 
+# Each test builds a fresh app; sharing compiled templates between them keeps the
+# suite fast. Jinja checks each template's source, so an edited template recompiles.
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory for the whole test session."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def make_app(layout: str, database_url: str, **overrides):
     """A layout's app in testing mode on the given database."""
     module = importlib.import_module(f"{layout}_layout")
-    return module.create_app(
+    app = module.create_app(
         {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, **overrides}
     )
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -57,13 +79,44 @@ def layout(request):
 
 
 # Tests of shared_models itself run on every database Inkpot supports.
-DATABASES = ["sqlite"]
+DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgresql_server():
+    """A throwaway PostgreSQL server for the session, holding a migrated template database."""
+    from flask_migrate import upgrade
+
+    from tests.postgres import TEMPLATE_DATABASE, start_server
+
+    server = start_server()  # skips (fails under CI=true) without PostgreSQL
+    try:
+        server.execute(f"CREATE DATABASE {TEMPLATE_DATABASE}")
+        app = make_app(LAYOUTS[0], server.url(TEMPLATE_DATABASE))
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgresql_database_url(postgresql_server):
+    """A fresh PostgreSQL database: a copy of the migrated template, far faster than migrating."""
+    from tests.postgres import TEMPLATE_DATABASE
+
+    name = postgresql_server.create_database(template=TEMPLATE_DATABASE)
+    yield postgresql_server.url(name)
+    postgresql_server.drop_database(name)
 
 
 @pytest.fixture(params=DATABASES)
-def domain_database_url(request, database_url):
+def domain_database_url(request):
     """A fresh, migrated database of each supported kind."""
-    return database_url
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgresql_database_url")
+    return request.getfixturevalue("database_url")
 
 
 @pytest.fixture
@@ -187,3 +240,54 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture
+def admin_client(app, make_user):
+    """A second browser, signed in as the admin `boss`."""
+    make_user("boss", admin=True)
+    admin_client = app.test_client()
+    response = AuthActions(admin_client).login("boss@example.com")
+    assert response.status_code == 302
+    return admin_client
+
+
+@pytest.fixture
+def find_user(app):
+    """Look a user up by username (a detached row to read), or None."""
+    from shared_models.models import User
+
+    def find(username):
+        with app.app_context():
+            return db.session.execute(
+                db.select(User).where(User.username == username)
+            ).scalar_one_or_none()
+
+    return find
+
+
+@pytest.fixture
+def find_post(app):
+    """Look a post up by id (a detached row to read), or None."""
+    from shared_models.models import Post
+
+    def find(post_id):
+        with app.app_context():
+            return db.session.get(Post, post_id)
+
+    return find
+
+
+@pytest.fixture
+def audit_events(app):
+    """The audit log as (action, actor username or None, detail), oldest first."""
+    from shared_models.models import AuditEvent
+
+    def events():
+        with app.app_context():
+            rows = db.session.execute(db.select(AuditEvent).order_by(AuditEvent.id)).scalars()
+            return [
+                (row.action, row.actor.username if row.actor else None, row.detail) for row in rows
+            ]
+
+    return events

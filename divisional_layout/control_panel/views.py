@@ -52,7 +52,8 @@ def new_post():
 def edit_post(post_id):
     """Edit a post."""
     post = get_own_post(post_id)
-    form = PostForm(obj=post)
+    # The model calls it is_published; without this the box shows unticked.
+    form = PostForm(obj=post, published=post.is_published)
     if form.validate_on_submit():
         try:
             publishing.update_post(post, form.title.data, form.body.data, form.published.data)

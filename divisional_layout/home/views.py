@@ -3,6 +3,12 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from divisional_layout.extensions import (
+    configured_limit,
+    limiter,
+    sign_in_failed,
+    submitted_account,
+)
 from divisional_layout.home import bp
 from divisional_layout.home.forms import LoginForm, SignupForm
 from shared_models import RuleViolation, accounts, queries
@@ -19,6 +25,7 @@ def index():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(configured_limit("SIGNUP_RATE_LIMIT_PER_CLIENT"), methods=["POST"])
 def signup():
     """Create an account and its site, then sign in."""
     if current_user.is_authenticated:
@@ -37,6 +44,15 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    configured_limit("LOGIN_RATE_LIMIT_PER_CLIENT"), methods=["POST"], deduct_when=sign_in_failed
+)
+@limiter.limit(
+    configured_limit("LOGIN_RATE_LIMIT_PER_ACCOUNT"),
+    key_func=submitted_account,
+    methods=["POST"],
+    deduct_when=sign_in_failed,
+)
 def login():
     """Sign in, then go where the visitor was headed (same-site paths only)."""
     next_path = safe_next_path(request.args.get("next"))

@@ -1,0 +1,1 @@
+"""The security suite: throttling, headers, sessions, redirects, bad input, sanitising, fuzzing."""

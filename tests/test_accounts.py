@@ -1,0 +1,337 @@
+"""shared_models.accounts, without HTTP: signing up and in, passwords, suspension, admins."""
+
+import pytest
+
+from shared_models import RuleViolation, accounts, db
+from shared_models.models import AuditEvent, Role, User
+from tests.conftest import PASSWORD
+
+NEW_PASSWORD = "a-brand-new-passphrase"
+
+
+def actions():
+    return [event.action for event in db.session.execute(db.select(AuditEvent)).scalars()]
+
+
+@pytest.fixture
+def writer(domain_app):
+    return accounts.sign_up("writer", "writer@example.com", PASSWORD)
+
+
+@pytest.fixture
+def admin(domain_app):
+    user = accounts.sign_up("boss", "boss@example.com", PASSWORD)
+    user.role = Role.ADMIN
+    db.session.commit()
+    return user
+
+
+# --- signing up -------------------------------------------------------------------------
+
+
+def test_sign_up_creates_a_user_with_a_site_named_after_them(domain_app):
+    user = accounts.sign_up("Writer", " Writer@Example.COM ", PASSWORD)
+
+    assert (user.username, user.email) == ("writer", "writer@example.com")
+    assert user.site.slug == "writer"
+    assert user.site.title
+    assert user.role == Role.USER
+    assert not user.is_suspended
+    assert user.password_hash != PASSWORD
+    assert actions() == ["user.signup"]
+
+
+@pytest.mark.parametrize("username", ["abc", "a" * 30, "a-b-c", "123", "x-1", "MiXeD"])
+def test_usernames_are_3_to_30_of_a_to_z_digits_and_hyphens_lower_cased(username):
+    assert accounts.check_username(username) == username.lower()
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "ab",
+        "a" * 31,
+        "",
+        "two words",
+        "under_score",
+        "dot.name",
+        "émile",
+        "\u212aate",  # the Kelvin sign lower-cases to an ASCII k
+        "ａｂｃ",  # full-width letters
+        "tab\there",
+        "admin",
+        "ADMIN",
+        "dashboard",
+        "login",
+        "logout",
+        "signup",
+        "sites",
+        "static",
+        "api",
+        "healthz",
+        "www",
+    ],
+)
+def test_bad_and_reserved_usernames_are_refused(username):
+    with pytest.raises(RuleViolation) as refused:
+        accounts.check_username(username)
+
+    assert refused.value.field == "username"
+
+
+@pytest.mark.parametrize("username", ["x", "admin"])
+def test_sign_up_with_a_refused_username_creates_nothing(domain_app, username):
+    with pytest.raises(RuleViolation) as refused:
+        accounts.sign_up(username, "someone@example.com", PASSWORD)
+
+    assert refused.value.field == "username"
+    assert accounts.count_users() == 0
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "field"),
+    [
+        ("WRITER", "other@example.com", "username"),
+        ("other", "WRITER@example.com", "email"),
+    ],
+)
+def test_usernames_and_emails_are_unique_whatever_their_case(
+    domain_app, writer, username, email, field
+):
+    with pytest.raises(RuleViolation) as refused:
+        accounts.sign_up(username, email, PASSWORD)
+
+    assert refused.value.field == field
+    assert accounts.count_users() == 1
+
+
+@pytest.mark.parametrize("email", ["no-at-sign", "x" * 250 + "@example.com"])
+def test_sign_up_refuses_a_bad_email(domain_app, email):
+    with pytest.raises(RuleViolation) as refused:
+        accounts.sign_up("writer", email, PASSWORD)
+
+    assert refused.value.field == "email"
+
+
+@pytest.mark.parametrize(
+    ("password", "accepted"),
+    [("", False), ("seven77", False), ("eight888", True), ("x" * 128, True), ("x" * 129, False)],
+)
+def test_passwords_are_8_to_128_characters(password, accepted):
+    if accepted:
+        accounts.check_new_password(password)
+    else:
+        with pytest.raises(RuleViolation):
+            accounts.check_new_password(password)
+
+
+def test_sign_up_refuses_a_short_password_and_creates_nothing(domain_app):
+    with pytest.raises(RuleViolation) as refused:
+        accounts.sign_up("writer", "writer@example.com", "seven77")
+
+    assert refused.value.field == "password"
+    assert accounts.count_users() == 0
+
+
+# --- signing in -------------------------------------------------------------------------
+
+
+def test_authenticate_returns_the_user_for_the_right_password(writer):
+    assert accounts.authenticate("writer@example.com", PASSWORD) == writer
+    assert writer.last_login_at is not None
+
+
+def test_authenticate_ignores_the_emails_case_and_surrounding_spaces(writer):
+    assert accounts.authenticate("  WRITER@example.com ", PASSWORD) == writer
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("writer@example.com", "wrong-password"), ("nobody@example.com", PASSWORD)],
+)
+def test_authenticate_refuses_a_wrong_password_or_unknown_email_and_audits_it(
+    writer, email, password
+):
+    assert accounts.authenticate(email, password) is None
+    assert actions()[-1] == "user.login_failed"
+
+
+def test_a_suspended_user_cannot_authenticate(writer, admin):
+    accounts.suspend_user(admin, writer)
+
+    assert accounts.authenticate("writer@example.com", PASSWORD) is None
+    assert actions()[-1] == "user.login_failed"
+
+
+# --- sessions and passwords -------------------------------------------------------------
+
+
+def test_a_session_id_loads_its_user(writer):
+    assert accounts.load_user_for_session(writer.get_id()) == writer
+
+
+@pytest.mark.parametrize("session_id", ["", "x", "1", "1:", ":0", "abc:0", "1:0:0", "-1:0"])
+def test_a_malformed_session_id_loads_nobody(session_id):
+    assert accounts.load_user_for_session(session_id) is None
+
+
+def test_an_unknown_or_stale_session_id_loads_nobody(writer):
+    assert accounts.load_user_for_session(f"{writer.id + 1}:0") is None
+    assert accounts.load_user_for_session(f"{writer.id}:{writer.session_generation + 1}") is None
+
+
+def test_change_password_replaces_the_password_and_ends_other_sessions(writer):
+    old_session = writer.get_id()
+
+    accounts.change_password(writer, PASSWORD, NEW_PASSWORD)
+
+    assert accounts.load_user_for_session(old_session) is None
+    assert accounts.load_user_for_session(writer.get_id()) == writer
+    assert accounts.authenticate("writer@example.com", PASSWORD) is None
+    assert accounts.authenticate("writer@example.com", NEW_PASSWORD) == writer
+    assert "user.password_changed" in actions()
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "field"),
+    [("wrong-password", NEW_PASSWORD, "current_password"), (PASSWORD, "short", "new_password")],
+)
+def test_change_password_refuses_a_wrong_current_or_short_new_password(writer, current, new, field):
+    session = writer.get_id()
+
+    with pytest.raises(RuleViolation) as refused:
+        accounts.change_password(writer, current, new)
+
+    assert refused.value.field == field
+    assert accounts.load_user_for_session(session) == writer
+    assert "user.password_changed" not in actions()
+
+
+# --- suspension -------------------------------------------------------------------------
+
+
+def test_suspending_ends_the_users_sessions_and_is_audited(writer, admin):
+    session = writer.get_id()
+
+    accounts.suspend_user(admin, writer)
+
+    assert writer.is_suspended
+    assert not writer.is_active
+    assert accounts.load_user_for_session(session) is None
+    assert actions()[-1] == "user.suspended"
+
+
+def test_suspending_twice_records_one_event(writer, admin):
+    accounts.suspend_user(admin, writer)
+    accounts.suspend_user(admin, writer)
+
+    assert actions().count("user.suspended") == 1
+
+
+def test_an_admin_cannot_suspend_themselves(admin):
+    with pytest.raises(RuleViolation):
+        accounts.suspend_user(admin, admin)
+
+    assert not admin.is_suspended
+
+
+def test_an_admin_cannot_suspend_another_admin(admin):
+    other = accounts.sign_up("chief", "chief@example.com", PASSWORD)
+    other.role = Role.ADMIN
+    db.session.commit()
+
+    with pytest.raises(RuleViolation):
+        accounts.suspend_user(admin, other)
+
+    assert not other.is_suspended
+    assert "user.suspended" not in actions()
+
+
+def test_reactivating_lets_the_user_sign_in_again_and_is_audited(writer, admin):
+    accounts.suspend_user(admin, writer)
+
+    accounts.reactivate_user(admin, writer)
+
+    assert not writer.is_suspended
+    assert accounts.authenticate("writer@example.com", PASSWORD) == writer
+    assert "user.reactivated" in actions()
+
+
+def test_reactivating_an_active_user_records_nothing(writer, admin):
+    accounts.reactivate_user(admin, writer)
+
+    assert "user.reactivated" not in actions()
+
+
+# --- admins -----------------------------------------------------------------------------
+
+
+def test_create_admin_creates_an_admin_with_a_site(domain_app):
+    user, created = accounts.create_admin("chief@example.com", PASSWORD)
+
+    assert created
+    assert user.is_admin
+    assert user.site is not None
+    assert user.site.slug == user.username == "chief"
+    assert actions() == ["user.signup", "user.promoted"]
+
+
+def test_create_admin_promotes_an_existing_user_and_keeps_their_password(writer):
+    user, created = accounts.create_admin("Writer@Example.com", None)
+
+    assert not created
+    assert user == writer
+    assert writer.is_admin
+    assert accounts.authenticate("writer@example.com", PASSWORD) == writer
+    assert actions()[-1] == "user.promoted"
+
+
+def test_create_admin_with_a_new_password_ends_the_users_sessions(writer):
+    session = writer.get_id()
+
+    accounts.create_admin("writer@example.com", NEW_PASSWORD)
+
+    assert accounts.load_user_for_session(session) is None
+    assert accounts.authenticate("writer@example.com", NEW_PASSWORD) == writer
+
+
+def test_promoting_a_suspended_user_reactivates_them(writer, admin):
+    accounts.suspend_user(admin, writer)
+
+    accounts.create_admin("writer@example.com", None)
+
+    assert writer.is_admin
+    assert not writer.is_suspended
+
+
+def test_promoting_an_admin_again_records_nothing(admin):
+    accounts.create_admin("boss@example.com", None)
+
+    assert "user.promoted" not in actions()
+
+
+@pytest.mark.parametrize("password", [None, "short"])
+def test_create_admin_refuses_a_new_admin_without_a_good_password(domain_app, password):
+    with pytest.raises(RuleViolation) as refused:
+        accounts.create_admin("chief@example.com", password)
+
+    assert refused.value.field == "password"
+    assert accounts.count_users() == 0
+
+
+def test_create_admin_derives_a_valid_username_from_any_email(domain_app):
+    emails = ["admin@example.com", "a@example.com", "www@example.com", "x.y+z@example.com"]
+
+    usernames = [accounts.create_admin(email, PASSWORD)[0].username for email in emails]
+
+    for username in usernames:
+        assert accounts.check_username(username) == username
+    assert len(set(usernames)) == len(emails)
+
+
+def test_create_admin_picks_a_free_username_when_the_obvious_one_is_taken(writer):
+    user, created = accounts.create_admin("writer@elsewhere.example", PASSWORD)
+
+    assert created
+    assert user.username != "writer"
+    assert db.session.get(User, writer.id).username == "writer"

@@ -1,0 +1,47 @@
+"""The URL map: exactly the routes, methods and four blueprints SPEC.md fixes, in each layout."""
+
+# SPEC.md's table of areas and URLs, in Werkzeug's rule syntax.
+CONTRACT = {
+    ("home", "/", frozenset({"GET"})),
+    ("home", "/signup", frozenset({"GET", "POST"})),
+    ("home", "/login", frozenset({"GET", "POST"})),
+    ("home", "/logout", frozenset({"POST"})),
+    ("home", "/healthz", frozenset({"GET"})),
+    ("sites", "/sites/<site_slug>/", frozenset({"GET"})),
+    ("sites", "/sites/<site_slug>/<post_slug>", frozenset({"GET"})),
+    ("sites", "/sites/<site_slug>/feed.xml", frozenset({"GET"})),
+    ("control_panel", "/dashboard/", frozenset({"GET"})),
+    ("control_panel", "/dashboard/posts/new", frozenset({"GET", "POST"})),
+    ("control_panel", "/dashboard/posts/<int:post_id>/edit", frozenset({"GET", "POST"})),
+    ("control_panel", "/dashboard/posts/<int:post_id>/preview", frozenset({"GET"})),
+    ("control_panel", "/dashboard/posts/<int:post_id>/delete", frozenset({"POST"})),
+    ("control_panel", "/dashboard/site", frozenset({"GET", "POST"})),
+    ("control_panel", "/dashboard/account", frozenset({"GET", "POST"})),
+    ("admin", "/admin/", frozenset({"GET"})),
+    ("admin", "/admin/users", frozenset({"GET"})),
+    ("admin", "/admin/users/<int:user_id>/suspend", frozenset({"POST"})),
+    ("admin", "/admin/users/<int:user_id>/reactivate", frozenset({"POST"})),
+    ("admin", "/admin/posts", frozenset({"GET"})),
+    ("admin", "/admin/posts/<int:post_id>/delete", frozenset({"POST"})),
+    ("admin", "/admin/audit", frozenset({"GET"})),
+}
+
+
+def test_the_routes_are_exactly_the_contracts(app):
+    routes = {
+        (rule.endpoint.partition(".")[0], rule.rule, frozenset(rule.methods - {"HEAD", "OPTIONS"}))
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.endswith("static")
+    }
+
+    assert routes == CONTRACT
+
+
+def test_the_areas_are_exactly_four_blueprints(app):
+    assert set(app.blueprints) == {"home", "sites", "control_panel", "admin"}
+
+
+def test_error_pages_belong_to_the_app_not_to_an_area(app):
+    assert any(app.error_handler_spec[None].values())
+    for area in app.blueprints:
+        assert not app.error_handler_spec.get(area), area
