@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Describe the apps of this checkout, whatever the installed packages point at.
+sys.path.insert(0, str(ROOT))
 OUTPUT = ROOT / "docs" / "LAYOUTS.md"
 LAYOUTS = ["functional", "divisional"]
 AREAS = ["home", "sites", "control_panel", "admin"]
