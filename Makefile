@@ -25,6 +25,10 @@ $(INSTALLED): pyproject.toml
 run: install
 	$(BIN)/python scripts/serve_dev.py
 
+# The production stack on 127.0.0.1:8080, configs and logs in run/serve-$(LAYOUT)/ (deploy/README.md).
+serve: install
+	$(BIN)/python deploy/render.py serve --layout $(LAYOUT)
+
 test: install
 	$(BIN)/python -m pytest -x $(PYTEST_ARGS)
 

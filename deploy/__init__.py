@@ -1,0 +1,1 @@
+"""Running Inkpot in production: the WSGI entry, gunicorn settings, nginx and supervisor."""

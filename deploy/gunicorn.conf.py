@@ -1,0 +1,108 @@
+"""gunicorn's settings for Inkpot: gevent workers behind nginx, sized from the environment.
+
+Values come from the process environment and from the env file INKPOT_ENV_FILE
+(default /etc/inkpot/inkpot.env). The file's values win, and gunicorn re-reads
+this file on SIGHUP, so an edited env file applies with a graceful reload
+(`supervisorctl signal HUP inkpot`) instead of a restart.
+
+Import nothing of the app here: this file runs in the master process, and a
+database driver imported before gevent patches would block (see deploy/wsgi.py).
+"""
+
+import os
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+ENV_FILE = Path(os.environ.get("INKPOT_ENV_FILE", "/etc/inkpot/inkpot.env"))
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=value lines; blank lines and # comments skipped, one pair of outer quotes removed."""
+    values = {}
+    for number, raw_line in enumerate(path.read_text().splitlines(), start=1):
+        line = raw_line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, equals, value = line.partition("=")
+        key = key.removeprefix("export ").strip()
+        if not equals or not key.isidentifier():
+            raise ValueError(f"{path}:{number}: expected KEY=value, got {line!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def whole_number(name: str, default: int) -> int:
+    value = SETTINGS.get(name, str(default))
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"{name}={value!r}: expected a whole number of at least 1")
+    return int(value)
+
+
+# A missing file is an error only when it was asked for by name.
+FILE_VALUES = (
+    read_env_file(ENV_FILE) if ENV_FILE.exists() or "INKPOT_ENV_FILE" in os.environ else {}
+)
+SETTINGS = {**os.environ, **FILE_VALUES}
+
+# gunicorn puts these into the master's and every worker's environment, and takes
+# them out again before a reload re-reads the file.
+raw_env = [f"{key}={value}" for key, value in FILE_VALUES.items()]
+
+chdir = str(REPOSITORY)
+wsgi_app = "deploy.wsgi:app"
+# Each worker imports the app after gevent has patched it, and builds it once.
+preload_app = False
+
+# Loopback when nginx runs on this machine; a private address when nginx runs on
+# another one (then also put nginx's address in FORWARDED_ALLOW_IPS).
+bind = [address.strip() for address in SETTINGS.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
+
+worker_class = "gevent"
+# gevent overlaps waiting (database, slow clients) within a worker, but not CPU:
+# rendering templates still needs processes to cover the cores, and spare ones
+# keep the slowest responses short while one worker is busy rendering.
+workers = whole_number("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)
+# Requests one worker holds at once, idle keep-alive connections from nginx
+# included. At most DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW of them use the
+# database at the same moment; the rest wait for a connection (README: sizing).
+worker_connections = whole_number("GUNICORN_WORKER_CONNECTIONS", 100)
+
+# A worker whose event loop has not come round for this long (stuck in CPU, or
+# in a call gevent could not make cooperative) is killed and replaced.
+timeout = 30
+# On SIGHUP or SIGTERM a worker stops accepting and finishes what it holds;
+# supervisor's stopwaitsecs is longer, so it never cuts this short.
+graceful_timeout = 30
+# Well over nginx's upstream keepalive_timeout (4 s), so it is nginx that closes
+# idle connections and never sends a request down one gunicorn is closing.
+keepalive = 10
+# Replace each worker now and then so a slow leak cannot grow; the jitter keeps
+# the workers from all restarting at the same moment.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Whose X-Forwarded-Proto gunicorn believes: nginx's only. (The app reads the
+# X-Forwarded-* headers through ProxyFix, which production config turns on.)
+forwarded_allow_ips = SETTINGS.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Both to supervisor, which writes them to files and rotates them.
+accesslog = "-"
+errorlog = "-"
+loglevel = SETTINGS.get("GUNICORN_LOG_LEVEL", "info")
+# The visitor (nginx's X-Forwarded-For), the request, status, size, duration, and
+# nginx's request id, which is also in nginx's log line and on its error pages.
+access_log_format = (
+    '%({x-forwarded-for}i)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" '
+    "request_id=%({x-request-id}i)s worker=%(p)s"
+)
+
+# gunicorn 25+ opens a control socket for `gunicornc` at a path every instance
+# of a user shares. supervisorctl is the control here, so it stays off unless
+# GUNICORN_CONTROL_SOCKET gives this instance a path of its own.
+if SETTINGS.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = SETTINGS["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True

@@ -1,0 +1,83 @@
+"""deploy/render.py and deploy/gunicorn.conf.py on their own, without starting servers."""
+
+import importlib
+import os
+import runpy
+
+import pytest
+
+from deploy import render
+from tests.deploy.stacks import STACK_LAYOUTS, require_layout
+
+GUNICORN_CONF = str(render.DEPLOY / "gunicorn.conf.py")
+
+
+def load_gunicorn_conf(monkeypatch, env_file, **environment) -> dict:
+    """The settings deploy/gunicorn.conf.py resolves, executed as gunicorn executes it."""
+    for name in ("WEB_CONCURRENCY", "GUNICORN_BIND", "GUNICORN_CONTROL_SOCKET"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("INKPOT_ENV_FILE", str(env_file))
+    return runpy.run_path(GUNICORN_CONF)
+
+
+def test_serve_without_nginx_says_how_to_install_it_and_fails(monkeypatch, capsys):
+    monkeypatch.setattr(render, "find_nginx", lambda: None)
+    assert render.main(["serve", "--layout", "functional"]) == 1
+    assert "apt-get install nginx-light" in capsys.readouterr().err
+
+
+def test_rendering_fails_loudly_when_a_shipped_value_it_swaps_is_gone():
+    shipped = (render.DEPLOY / "nginx" / "inkpot.conf").read_text()
+    edited = shipped.replace("server_name inkpot.example.com;", "server_name blog.example.org;")
+    with pytest.raises(render.RenderError, match="server_name"):
+        render.swap(edited, "inkpot.conf", [(r"^    server_name inkpot\.example\.com;", "x")])
+
+
+@pytest.mark.parametrize("layout", STACK_LAYOUTS)
+def test_static_locations_cover_every_static_route_of_the_app(layout):
+    require_layout(layout)
+    module = importlib.import_module(f"{layout}_layout")
+    app = module.create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    routes = {
+        rule.rule.removesuffix("<path:filename>")
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static")
+    }
+    locations = render.static_locations(layout)
+    assert "/static/" in routes
+    for prefix in routes:
+        assert f"location ^~ {prefix} {{" in locations
+
+
+def test_gunicorn_workers_default_to_twice_the_cores_plus_one(monkeypatch, tmp_path):
+    empty = tmp_path / "inkpot.env"
+    empty.write_text("")
+    settings = load_gunicorn_conf(monkeypatch, empty)
+    assert settings["workers"] == 2 * os.cpu_count() + 1
+    assert settings["worker_class"] == "gevent"
+    assert settings["bind"] == ["127.0.0.1:8000"]
+    assert settings["control_socket_disable"] is True
+
+
+def test_gunicorn_env_file_values_win_and_reach_the_workers(monkeypatch, tmp_path):
+    env_file = tmp_path / "inkpot.env"
+    env_file.write_text(
+        "# a comment\n\nWEB_CONCURRENCY=3\nexport LAYOUT='divisional'\n"
+        'SECRET_KEY="with = sign"\nGUNICORN_BIND=127.0.0.1:9001,127.0.0.1:9002\n'
+    )
+    settings = load_gunicorn_conf(monkeypatch, env_file, WEB_CONCURRENCY="9")
+    assert settings["workers"] == 3
+    assert settings["bind"] == ["127.0.0.1:9001", "127.0.0.1:9002"]
+    assert "LAYOUT=divisional" in settings["raw_env"]
+    assert "SECRET_KEY=with = sign" in settings["raw_env"]
+
+
+def test_gunicorn_refuses_an_env_file_it_cannot_read(monkeypatch, tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_gunicorn_conf(monkeypatch, tmp_path / "missing.env")
+    broken = tmp_path / "broken.env"
+    broken.write_text("WEB_CONCURRENCY 3\n")
+    with pytest.raises(ValueError, match="expected KEY=value"):
+        load_gunicorn_conf(monkeypatch, broken)

@@ -1,0 +1,359 @@
+"""The production stack, for real on loopback: nginx before gevent gunicorn under supervisor."""
+
+import gzip
+import os
+import re
+import signal
+import socket
+import sqlite3
+import stat
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from deploy import render
+from shared_models.config import Config
+from tests.deploy.stacks import Load, descendants_of, is_alive, wait_until
+
+pytestmark = pytest.mark.slow
+
+STYLESHEET = "/static/css/inkpot.css"
+
+
+def posts_saved(stack, site_slug: str) -> int:
+    """Count a site's posts in the stack's SQLite file, read directly."""
+    with sqlite3.connect(stack.config.run_dir / "inkpot.sqlite3") as connection:
+        query = "SELECT count(*) FROM posts JOIN sites ON site_id = sites.id WHERE sites.slug = ?"
+        return connection.execute(query, (site_slug,)).fetchone()[0]
+
+
+def first_line_for(log: str, path: str) -> str | None:
+    return next((line for line in log.splitlines() if f" {path} " in line), None)
+
+
+def test_shipped_configs_pass_nginx_t_and_gunicorn_check_config(stack):
+    nginx = render.find_nginx()
+    config = stack.config
+    checked = subprocess.run(
+        [nginx, "-t", "-p", f"{config.run_dir}/nginx/", "-c", str(config.nginx_conf),
+         "-e", str(config.log("nginx-error.log"))],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert "test is successful" in checked.stderr
+
+    environment = {**os.environ, "INKPOT_ENV_FILE": str(config.env_file())}
+    gunicorn = [render.environment_program("gunicorn"), "--config", "deploy/gunicorn.conf.py"]
+    # --check-config loads the app as a worker would; --print-config shows what it resolved.
+    checked = subprocess.run(
+        [*gunicorn, "--check-config", "--print-config"], cwd=render.REPOSITORY, env=environment,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    printed = checked.stdout
+    settings = dict(re.findall(r"^(\w+)\s+= (.*)$", printed, flags=re.MULTILINE))
+    assert settings["worker_class"] == "gevent"
+    assert settings["workers"] == "2"  # WEB_CONCURRENCY from the env file
+    assert settings["preload_app"] == "False"
+    assert settings["wsgi_app"] == "deploy.wsgi:app"
+
+
+def test_nginx_t_fails_on_a_broken_config(stack, tmp_path):
+    """The check above can fail: the same config with one bad directive does not pass."""
+    broken = tmp_path / "nginx.conf"
+    broken.write_text(
+        stack.config.nginx_conf.read_text().replace("http {", "http {\n    nonsense on;")
+    )
+    checked = subprocess.run(
+        [render.find_nginx(), "-t", "-p", f"{stack.config.run_dir}/nginx/", "-c", str(broken),
+         "-e", str(tmp_path / "error.log")],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert checked.returncode != 0
+
+
+def test_a_visitor_signs_up_and_publishes_a_post_through_nginx(stack):
+    visitor = stack.visitor()
+    assert visitor.get("/").status == 200
+    assert visitor.sign_up("nginx-writer").headers["Location"].endswith("/dashboard/")
+    assert visitor.get("/dashboard/").status == 200
+
+    created = visitor.write_post("Served by gunicorn", "Through *nginx*, with gevent.")
+    assert created.status == 302
+    post = visitor.get("/sites/nginx-writer/served-by-gunicorn")
+    assert post.status == 200
+    assert "Through <em>nginx</em>, with gevent." in post.text
+
+    assert visitor.submit("/logout", {}, form_page="/dashboard/").status == 302
+    assert visitor.get("/dashboard/").status == 302  # signed out: sent to /login
+    signed_in = visitor.submit(
+        "/login", {"email": "nginx-writer@example.com", "password": "correct-horse-battery"}
+    )
+    assert signed_in.status == 302
+    assert "Served by gunicorn" in visitor.get("/dashboard/").text
+
+
+def test_the_app_builds_its_links_from_what_nginx_passes_on(stack):
+    """ProxyFix in production: the feed's absolute links name the host and port the visitor used."""
+    visitor = stack.visitor()
+    visitor.sign_up("feed-writer")
+    visitor.write_post("Linked from the feed")
+    feed = visitor.get("/sites/feed-writer/feed.xml")
+    assert feed.status == 200
+    assert f"{stack.url}/sites/feed-writer/linked-from-the-feed" in feed.text
+
+
+def test_static_files_are_answered_by_nginx_and_never_reach_gunicorn(stack):
+    folders = render.static_folders(stack.config.layout)
+    rendered = (stack.config.run_dir / "nginx" / "static-locations.conf").read_text()
+    # Every static route of the app, the areas' too, has its nginx location.
+    for prefix, folder in folders:
+        assert f"location ^~ {prefix} {{" in rendered
+        assert f'alias "{folder}/";' in rendered
+
+    served = []
+    for prefix, folder in folders:
+        for path in sorted(path for path in Path(folder).rglob("*") if path.is_file()):
+            url = prefix + path.relative_to(folder).as_posix()
+            response = stack.visitor().get(url)
+            assert response.status == 200, url
+            assert response.body == path.read_bytes()
+            assert response.headers["Cache-Control"] == "max-age=604800"
+            served.append(url)
+    assert STYLESHEET in served
+
+    versioned = stack.visitor().get(STYLESHEET + "?v=1")
+    assert versioned.headers["Cache-Control"] == "max-age=315360000"
+
+    # Proof that gunicorn is up and logging: a page it did serve is in its log.
+    stack.visitor().get("/?page=static-check")
+    wait_until(
+        lambda: "/?page=static-check" in stack.read_log("inkpot-access.log"), 10, "the access log"
+    )
+    access_log = stack.read_log("inkpot-access.log")
+    for url in served:
+        assert first_line_for(access_log, url) is None, f"gunicorn served {url}"
+
+
+def test_a_static_file_that_does_not_exist_gets_the_apps_404_page(stack):
+    response = stack.visitor().get("/static/no-such-file.css")
+    assert response.status == 404
+    assert STYLESHEET in response.text  # the site's styled page, not nginx's
+
+
+def test_security_headers_match_the_apps_on_every_kind_of_response(stack):
+    too_large = "x" * (Config.MAX_CONTENT_LENGTH + 1)
+    stack.visitor().get("/?headers-check")
+    responses = {
+        "an app page": stack.visitor().get("/"),
+        # Asked twice: the second may come from nginx's micro-cache, not from the app.
+        "a page asked again": stack.visitor().get("/?headers-check"),
+        "an app error page": stack.visitor().get("/no-such-page"),
+        "a static file": stack.visitor().get(STYLESHEET),
+        "nginx's 413 page": stack.visitor().post("/signup", {"body": too_large}),
+    }
+    for kind, response in responses.items():
+        for name, value in Config.SECURITY_HEADERS.items():
+            assert response.headers.get_all(name) == [value], f"{name} on {kind}"
+        assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-Id"]), kind
+
+
+def test_pages_and_stylesheets_are_compressed(stack):
+    for path in ["/", STYLESHEET]:
+        plain = stack.visitor().get(path)
+        compressed = stack.visitor().get(path, headers={"Accept-Encoding": "gzip"})
+        assert compressed.headers["Content-Encoding"] == "gzip", path
+        assert gzip.decompress(compressed.body) == plain.body
+        assert len(compressed.body) < len(plain.body) / 2
+
+
+def test_nginx_refuses_bodies_over_the_apps_limit_with_the_sites_413_page(stack):
+    limit = Config.MAX_CONTENT_LENGTH
+    # A body of exactly the limit reaches the app (which refuses its missing CSRF token).
+    at_limit = stack.visitor().request(
+        "POST", "/signup?at-limit", body=b"a" * limit,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert at_limit.status == 400
+    wait_until(lambda: "/signup?at-limit" in stack.read_log("inkpot-access.log"), 10, "the app")
+
+    over = stack.visitor().request(
+        "POST", "/signup?over-limit", body=b"a" * (limit + 1),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert over.status == 413
+    assert "limited to 1 MiB" in over.text
+    assert STYLESHEET in over.text
+    assert over.headers["X-Request-Id"] in over.text  # the reference SSI filled in
+    assert "/signup?over-limit" not in stack.read_log("inkpot-access.log")
+
+
+def test_requests_for_other_host_names_get_no_answer(stack):
+    """The app builds links from the Host header, so nginx passes on only its own names."""
+    with socket.create_connection(("127.0.0.1", stack.config.port), timeout=10) as connection:
+        connection.sendall(b"GET / HTTP/1.1\r\nHost: evil.example.com\r\n\r\n")
+        assert connection.recv(1024) == b""  # closed, no response at all
+
+
+def test_gunicorn_logs_nginx_request_id_and_the_visitors_address(stack):
+    response = stack.visitor().get("/?page=log-check")
+    request_id = response.headers["X-Request-Id"]
+    line = wait_until(
+        lambda: first_line_for(stack.read_log("inkpot-access.log"), "/?page=log-check"),
+        10,
+        "the request in gunicorn's access log",
+    )
+    assert f"request_id={request_id}" in line
+    assert line.startswith("127.0.0.1 ")  # X-Forwarded-For, from nginx
+    # nginx writes its line once the response is out, so it may come a moment later.
+    wait_until(
+        lambda: f"request_id={request_id}" in stack.read_log("nginx-access.log"),
+        10,
+        "the request in nginx's access log",
+    )
+
+
+def test_supervisor_is_controlled_through_a_private_unix_socket_only(stack):
+    mode = stack.config.supervisor_socket.stat().st_mode
+    assert stat.S_ISSOCK(mode)
+    assert stat.S_IMODE(mode) == 0o700
+    assert "inet_http_server" not in stack.config.supervisord_conf.read_text()
+    # No TCP socket of supervisord's is listening.
+    inodes = {
+        link.readlink().name.removeprefix("socket:[").removesuffix("]")
+        for link in Path(f"/proc/{stack.supervisord.pid}/fd").iterdir()
+        if link.readlink().name.startswith("socket:[")
+    }
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            columns = row.split()
+            assert not (columns[3] == "0A" and columns[9] in inodes), f"listening: {row}"
+
+
+def test_eight_concurrent_writers_on_sqlite_all_get_their_posts_saved(stack):
+    writers, posts_each = 8, 5
+    visitors = [stack.visitor() for _ in range(writers)]
+    for number, visitor in enumerate(visitors):
+        visitor.sign_up(f"sqlite-writer-{number}")
+    start = threading.Barrier(writers)
+    statuses: list[int] = []
+
+    def write(number: int) -> None:
+        start.wait(timeout=30)
+        for post in range(posts_each):
+            statuses.append(visitors[number].write_post(f"Post {post}", "Saved.").status)
+
+    threads = [threading.Thread(target=write, args=(number,)) for number in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert statuses == [302] * (writers * posts_each)
+    for number in range(writers):
+        assert posts_saved(stack, f"sqlite-writer-{number}") == posts_each
+    with sqlite3.connect(stack.config.run_dir / "inkpot.sqlite3") as connection:
+        # Set by shared_models/database.py on connect, and kept by the file itself.
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert "database is locked" not in stack.read_log("inkpot-error.log")
+
+
+def test_a_killed_worker_is_replaced_and_requests_keep_succeeding(stack):
+    workers = stack.worker_pids()
+    victim = min(workers)
+    with Load(lambda _: stack.visitor().get("/healthz"), threads=2) as load:
+        time.sleep(0.5)
+        killed_at = time.monotonic()
+        os.kill(victim, signal.SIGKILL)
+        wait_until(
+            lambda: len(stack.worker_pids() - workers) == 1 and len(stack.worker_pids()) == 2,
+            20,
+            "gunicorn to replace the killed worker",
+        )
+        time.sleep(1)
+    assert victim not in stack.worker_pids()
+    assert len([o for o in load.outcomes if o.started > killed_at]) > 20
+    # A response the victim was in the middle of sending is lost with it (nginx cannot
+    # retry what it has begun to pass on); every request made after the kill succeeds.
+    assert load.failures(started_after=killed_at) == []
+    in_flight = [o for o in load.failures() if o.started < killed_at < o.finished + 0.05]
+    assert len(in_flight) == len(load.failures()) <= 1
+
+
+def test_graceful_reload_under_load_loses_no_request(stack):
+    writer = stack.visitor()
+    writer.sign_up("reload-writer")
+    # Signed in, so their pages come from gunicorn, never from nginx's cache.
+    readers = [stack.visitor() for _ in range(2)]
+    for number, reader in enumerate(readers):
+        reader.sign_up(f"reload-reader-{number}")
+    old_workers = stack.worker_pids()
+    posted = []
+
+    def request(number: int):
+        if number == 0:  # one thread writes posts, the others read pages
+            response = writer.write_post(f"During reload {len(posted)}")
+            if response.status == 302:
+                posted.append(response)
+            return response
+        return readers[number - 1].get("/dashboard/")
+
+    with Load(request, threads=3) as load:
+        time.sleep(1)
+        assert stack.supervisorctl("signal", "HUP", "inkpot").returncode == 0
+        wait_until(
+            lambda: stack.worker_pids().isdisjoint(old_workers) and len(stack.worker_pids()) == 2,
+            30,
+            "the reload to replace every worker",
+        )
+        time.sleep(1.5)
+    assert load.failures() == []
+    assert len(load.outcomes) > 30
+    assert posted  # writes went on during the reload ...
+    assert posts_saved(stack, "reload-writer") == len(posted)  # ... and every one was saved
+    assert stack.states()["inkpot"] == "RUNNING"
+
+
+def test_a_killed_master_is_restarted_by_supervisor(stack):
+    old_master = stack.master_pid()
+    old_workers = stack.worker_pids()
+    stack.strays |= old_workers  # if they outlive their master, the fixture kills them
+    os.kill(old_master, signal.SIGKILL)
+
+    new_master = wait_until(
+        lambda: stack.master_pid() not in (0, old_master) and stack.master_pid(),
+        30,
+        "supervisor to start a new gunicorn master",
+    )
+    stack.wait_until_serving()
+    assert stack.master_pid() == new_master
+    assert stack.worker_pids().isdisjoint(old_workers)
+    # The orphaned workers notice their master is gone and leave.
+    wait_until(lambda: not any(is_alive(pid) for pid in old_workers), 15, "the old workers to exit")
+    assert stack.visitor().get("/").status == 200
+
+
+def test_the_site_shows_its_502_page_while_the_app_is_down(stack):
+    gunicorn = {stack.master_pid()} | stack.worker_pids()
+    assert stack.supervisorctl("stop", "inkpot").returncode == 0
+    try:
+        # A graceful stop leaves no gunicorn process behind, still serving ...
+        assert not any(is_alive(pid) for pid in gunicorn)
+        assert descendants_of(stack.supervisord.pid)  # ... while nginx runs on
+        for method in ("GET", "POST"):
+            response = stack.visitor().request(method, "/dashboard/")
+            assert response.status == 502
+            assert "Back in a moment" in response.text
+            assert '<p class="error-code">502</p>' in response.text
+            assert response.headers["X-Request-Id"] in response.text
+            for name, value in Config.SECURITY_HEADERS.items():
+                assert response.headers.get_all(name) == [value]
+        # The page's stylesheet is there while the app is not.
+        assert stack.visitor().get(STYLESHEET).status == 200
+    finally:
+        stack.supervisorctl("start", "inkpot")
+        stack.wait_until_serving()
+    assert stack.visitor().get("/").status == 200
