@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from shared_models import audit
 from shared_models.database import db
-from shared_models.errors import RuleViolation
 from shared_models.models import (
     POST_BODY_MAX,
     POST_SLUG_MAX,
@@ -21,7 +20,7 @@ from shared_models.models import (
     User,
     utcnow,
 )
-from shared_models.text_rules import check_storable
+from shared_models.text_rules import check_text
 
 MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "sane_lists", "smarty"]
 # Column alignment as an `align` attribute: the sanitizer strips `style`, which
@@ -98,16 +97,8 @@ def unique_post_slug(site: Site, title: str, exclude_post_id: int | None = None)
 
 
 def _check_post_fields(title: str, body: str) -> str:
-    title = title.strip()
-    if not title:
-        raise RuleViolation("A post needs a title.", field="title")
-    if len(title) > POST_TITLE_MAX:
-        raise RuleViolation(f"Keep the title under {POST_TITLE_MAX} characters.", field="title")
-    if len(body) > POST_BODY_MAX:
-        raise RuleViolation(f"Keep the post under {POST_BODY_MAX:,} characters.", field="body")
-    check_storable(title, field="title")
-    check_storable(body, field="body")
-    return title
+    check_text(body, "body", POST_BODY_MAX, strip=False)
+    return check_text(title, "title", POST_TITLE_MAX, required="A post needs a title.")
 
 
 def _set_published(post: Post, published: bool) -> None:
@@ -164,15 +155,8 @@ def delete_post_as_admin(admin: User, post: Post) -> None:
 
 
 def update_site(site: Site, title: str, tagline: str) -> Site:
-    title, tagline = title.strip(), tagline.strip()
-    if not title:
-        raise RuleViolation("Your site needs a title.", field="title")
-    if len(title) > SITE_TITLE_MAX:
-        raise RuleViolation(f"Keep the title under {SITE_TITLE_MAX} characters.", field="title")
-    if len(tagline) > TAGLINE_MAX:
-        raise RuleViolation(f"Keep the tagline under {TAGLINE_MAX} characters.", field="tagline")
-    check_storable(title, field="title")
-    check_storable(tagline, field="tagline")
-    site.title, site.tagline = title, tagline
+    title = check_text(title, "title", SITE_TITLE_MAX, required="Your site needs a title.")
+    site.tagline = check_text(tagline, "tagline", TAGLINE_MAX)
+    site.title = title
     db.session.commit()
     return site

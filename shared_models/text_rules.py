@@ -16,3 +16,20 @@ def check_storable(text: str, field: str) -> None:
     """Raise RuleViolation, blaming `field`, if the text holds a character no page can show."""
     if UNSTORABLE_CHARACTERS.search(text):
         raise RuleViolation("Remove the invisible control characters from this text.", field=field)
+
+
+def check_text(
+    text: str, field: str, max_length: int, required: str | None = None, strip: bool = True
+) -> str:
+    """Return the (stripped) text if it fits the field, or raise RuleViolation blaming it.
+
+    `required` is the message for an empty value; without it, empty is fine.
+    """
+    if strip:
+        text = text.strip()
+    if required and not text:
+        raise RuleViolation(required, field=field)
+    if len(text) > max_length:
+        raise RuleViolation(f"Keep this under {max_length:,} characters.", field=field)
+    check_storable(text, field=field)
+    return text
