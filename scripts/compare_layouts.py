@@ -187,8 +187,8 @@ appears as areas grow: a change to one area touches three folders, and nothing
 but discipline keeps one area's files out of another's.
 
 Inkpot's areas share the base template, the macros, the error pages, the
-forms' base class and the whole domain, so both layouts keep those at app
-level; that is why the divisional tree above still has `templates/` and
+forms' base class and the whole domain (`shared_models/`, and the app-wide
+HTTP rules in `shared_web/`), so both layouts keep those at app level; that is why the divisional tree above still has `templates/` and
 `static/` next to the area packages.
 
 ## Moving an area from one layout to the other

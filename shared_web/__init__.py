@@ -1,0 +1,44 @@
+"""What both sites do at the HTTP level, app-wide: proxy headers, input guard, headers, errors.
+
+shared_models holds the domain and knows nothing of HTTP; this package holds
+the few request and response rules every Inkpot app applies the same way, so
+each layout's create_app registers them with one call instead of a copy.
+"""
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from shared_models import db
+from shared_web.hooks import add_security_headers, refuse_unreadable_input
+
+__all__ = ["init_app", "register_error_pages"]
+
+
+def init_app(app: Flask) -> None:
+    """Trust the proxy (production only), guard input, send security headers, style errors."""
+    if app.config["TRUST_PROXY_HEADERS"]:
+        # Exactly one proxy (nginx) in front: its X-Forwarded-* are the visitor's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    # First of all hooks, so it reads the raw body before anything parses the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unreadable_input)
+    app.after_request(add_security_headers)
+    register_error_pages(app)
+
+
+def register_error_pages(app: Flask) -> None:
+    """Answer every HTTP error, and any crash, with the layout's own error templates."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/csrf.html", error=error), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return render_template("errors/error.html", error=error), error.code
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_template("errors/500.html"), 500
