@@ -188,8 +188,9 @@ but discipline keeps one area's files out of another's.
 
 Inkpot's areas share the base template, the macros, the error pages, the
 forms' base class and the whole domain (`shared_models/`, and the app-wide
-HTTP rules in `shared_web/`), so both layouts keep those at app level; that is why the divisional tree above still has `templates/` and
-`static/` next to the area packages.
+HTTP rules in `shared_web/`), so both layouts keep those at app level; that
+is why the divisional tree above still has `templates/` and `static/` next to
+the area packages.
 
 ## Moving an area from one layout to the other
 
