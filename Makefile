@@ -36,6 +36,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The load benchmark (bench/README.md): needs nginx and wrk; about 7 minutes on 2 cores.
+# BENCH_ARGS="--growth" compares 1,000 with 100,000 posts; `--help` lists the rest.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m bench.run --layout $(LAYOUT) $(BENCH_ARGS)
+
 compare: install
 	$(BIN)/python scripts/compare_layouts.py
 

@@ -108,8 +108,10 @@ class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         UniqueConstraint("site_id", "slug", name="uq_posts_site_id_slug"),
-        # The public lists: newest published first, overall and per site.
-        Index("ix_posts_published", "is_published", "published_at"),
+        # The public lists: newest published first, overall and per site. The home
+        # page's index ends in id (the order's tie-break) and site_id, so its page
+        # is read in index order and its count ("Page 1 of N") from the index alone.
+        Index("ix_posts_published_site", "is_published", "published_at", "id", "site_id"),
         Index("ix_posts_site_published", "site_id", "is_published", "published_at"),
         # The owner's dashboard: every post of a site, last changed first.
         Index("ix_posts_site_updated", "site_id", "updated_at"),
