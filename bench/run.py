@@ -536,6 +536,7 @@ def benchmark(arguments) -> int:
 def growth(arguments) -> int:
     """Home and site pages on 1,000 and on 100,000 posts, both stacks measured in every round."""
     started = time.monotonic()
+    load_before = load_average()
     small, large = arguments.growth_posts
     databases = {size: dataset.ensure_database(arguments.sites, size) for size in (small, large)}
     site = f"/sites/{dataset.BENCH_USERNAME}/"
@@ -580,11 +581,13 @@ def growth(arguments) -> int:
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": f'make bench BENCH_ARGS="{arguments.raw}"',
         "machine": machine(),
-        "load_average": {"after": load_average(),
+        "load_average": {"before": load_before, "after": load_average(),
                          "during": [r["load"] for s in scenarios for r in s.rounds]},
         "settings": {"layout": arguments.layout, "sites": arguments.sites,
                      "posts": [small, large], "rounds": arguments.rounds,
-                     "duration_s": arguments.duration, "connections": arguments.connections},
+                     "duration_s": arguments.duration, "warmup_s": arguments.warmup,
+                     "connections": arguments.connections, "threads": arguments.threads,
+                     "extra_settings": arguments.setting},
         "scenarios": list(rows.values()),
         "growth": comparisons,
         "seconds": round(time.monotonic() - started),

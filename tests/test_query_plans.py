@@ -1,0 +1,105 @@
+"""Every list query reads its page in index order and counts from an index (SQLite's plans).
+
+No timings here: EXPLAIN QUERY PLAN says whether a list reads the whole table or
+sorts it, and that does not depend on the machine. `make bench --growth` measures.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import lazyload
+
+from shared_models import db, queries
+from shared_models.models import AuditEvent, Post, Site, User
+from tests.conftest import LAYOUTS, make_app
+
+POSTS = 10_000
+WRITERS = 50
+
+
+@pytest.fixture
+def platform(database_url):
+    """50 writers with 10,000 posts between them (a few drafts), and an audit event each."""
+    app = make_app(LAYOUTS[0], database_url)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with app.app_context():
+        db.session.execute(
+            insert(User),
+            [{"id": n, "username": f"writer-{n}", "email": f"w{n}@example.com",
+              "password_hash": "x"} for n in range(1, WRITERS + 1)],
+        )  # fmt: skip
+        db.session.execute(
+            insert(Site),
+            [{"id": n, "owner_id": n, "slug": f"writer-{n}", "title": f"Site {n}"}
+             for n in range(1, WRITERS + 1)],
+        )  # fmt: skip
+        db.session.execute(
+            insert(Post),
+            [{"site_id": n % WRITERS + 1, "title": f"Post {n}", "slug": f"post-{n}",
+              "is_published": n % 10 != 0,
+              "published_at": start + timedelta(minutes=n) if n % 10 != 0 else None,
+              "created_at": start + timedelta(minutes=n),
+              "updated_at": start + timedelta(minutes=n)} for n in range(POSTS)],
+        )  # fmt: skip
+        db.session.execute(
+            insert(AuditEvent),
+            [{"action": "user.signup", "actor_id": n} for n in range(1, WRITERS + 1)],
+        )
+        db.session.commit()
+        yield db.session.get(User, 1)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def list_query(name: str, user: User):
+    return {
+        "home": queries.newest_public_posts,
+        "site front page": lambda: queries.site_public_posts(user.site),
+        "dashboard": lambda: queries.user_posts(user),
+        "admin posts": queries.all_posts,
+        "admin users": queries.search_users,
+        "audit log": queries.audit_log,
+    }[name]()
+
+
+def plan(statement) -> list[str]:
+    """The steps of SQLite's plan for a statement, e.g. 'SCAN posts USING INDEX …'."""
+    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    return [row[3] for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+
+
+def page_of(query):
+    """The statement db.paginate runs for a page's rows."""
+    return query.limit(queries.POSTS_PER_PAGE).offset(0)
+
+
+def count_of(query):
+    """The statement db.paginate runs for "Page 1 of N" (Flask-SQLAlchemy's own recipe)."""
+    rows = query.options(lazyload("*")).order_by(None).subquery()
+    return select(func.count()).select_from(rows)
+
+
+LISTS = ["home", "site front page", "dashboard", "admin posts", "admin users", "audit log"]
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_a_list_page_reads_its_rows_in_index_order(platform, name):
+    steps = plan(page_of(list_query(name, platform)))
+
+    assert not [step for step in steps if "TEMP B-TREE" in step], steps  # no sort of every row
+    # A bare SCAN reads the table in storage order: every row, to find a page's worth.
+    assert not [step for step in steps if step in {"SCAN posts", "SCAN audit_events"}], steps
+
+
+@pytest.mark.parametrize("name", ["home", "site front page", "dashboard"])
+def test_a_public_or_own_list_counts_its_rows_from_an_index_alone(platform, name):
+    steps = plan(count_of(list_query(name, platform)))
+
+    assert [step for step in steps if step.startswith("SEARCH posts USING COVERING INDEX")], steps
+
+
+def test_the_check_can_fail_a_list_ordered_by_an_unindexed_column(platform):
+    steps = plan(page_of(queries.newest_public_posts().order_by(None).order_by(Post.title)))
+
+    assert [step for step in steps if "TEMP B-TREE" in step], steps
