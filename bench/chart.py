@@ -13,15 +13,8 @@ import sys
 from html import escape
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
+
 WIDTH = 860
 ROW = 24
 LABEL_WIDTH = 270
@@ -114,7 +107,7 @@ def draw_chart(results: dict, output: Path) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
     picture = svg(results)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             tab = browser.new_page(viewport={"width": WIDTH, "height": 200})
             tab.set_content(f'<!doctype html><html><body style="margin:0">{picture}</body></html>')

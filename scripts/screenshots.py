@@ -20,6 +20,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from shared_models import db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD, seed_demo
 from shared_models.models import Post, Site
@@ -27,15 +28,6 @@ from shared_models.models import Post, Site
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "screenshots"
 LAYOUTS = ["functional", "divisional"]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Modest heights keep each PNG small: they are committed.
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
 WRITER = "ada@example.com"
@@ -192,7 +184,7 @@ def open_tab(browser, viewport: dict, base_url: str, email: str | None):
 
 def main() -> int:
     layouts = [name for name in LAYOUTS if importlib.util.find_spec(f"{name}_layout")]
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         print(f"Screenshots need Debian's Chromium at {CHROMIUM}.", file=sys.stderr)
         return 1
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -200,7 +192,7 @@ def main() -> int:
         database_url = f"sqlite:///{Path(scratch) / 'demo.sqlite3'}"
         post = prepare_database(layouts[0], database_url)
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         try:
             for layout in layouts:

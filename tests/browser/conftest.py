@@ -7,13 +7,13 @@ The journeys drive Debian's Chromium through Playwright (no browser downloads). 
 import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, Response, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from shared_models import accounts, db, publishing
 from tests.browser.page_checks import (
     FOCUS_FROM_THE_TOP,
@@ -30,16 +30,6 @@ from tests.browser.page_checks import (
 )
 from tests.conftest import PASSWORD, make_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless, and none of Chromium's own traffic (updates, sync, safe browsing): only 127.0.0.1.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 375, "height": 740}
 SCHEMES = ("light", "dark")
 ACTION_TIMEOUT_MS = 10_000
