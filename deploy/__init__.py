@@ -1,1 +1,18 @@
-"""Running Inkpot in production: the WSGI entry, gunicorn settings, nginx and supervisor."""
+"""Running Inkpot: the WSGI entry, gunicorn, nginx and supervisor configs, the local stack.
+
+It also names the two layouts, once for the whole repository: the production
+entry, the stack runner, the scripts and the tests all read LAYOUTS from here.
+"""
+
+import importlib
+from types import ModuleType
+
+# The two packages that build the same site; LAYOUT=<name> picks one to serve.
+LAYOUTS = ("functional", "divisional")
+
+
+def layout_module(layout: str) -> ModuleType:
+    """The package of a layout (`functional` → functional_layout), with its create_app."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"LAYOUT={layout!r}: choose one of {', '.join(LAYOUTS)}.")
+    return importlib.import_module(f"{layout}_layout")

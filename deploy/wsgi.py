@@ -12,18 +12,14 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import importlib  # noqa: E402  (after the patch, on purpose)
-import os  # noqa: E402
+import os  # noqa: E402  (after the patch, on purpose)
 
-LAYOUTS = ("functional", "divisional")
+from deploy import layout_module  # noqa: E402
 
 
 def create_app():
     """Build the layout LAYOUT names; once per worker, since workers import this module."""
-    layout = os.environ.get("LAYOUT", "functional").strip().lower()
-    if layout not in LAYOUTS:
-        raise RuntimeError(f"LAYOUT={layout!r}: choose one of {', '.join(LAYOUTS)}.")
-    return importlib.import_module(f"{layout}_layout").create_app()
+    return layout_module(os.environ.get("LAYOUT", "functional").strip().lower()).create_app()
 
 
 app = create_app()
