@@ -4,7 +4,6 @@ from flask import Flask
 
 import shared_models
 import shared_web
-from divisional_layout.extensions import csrf, limiter, login_manager
 from shared_models.config import INSTANCE_PATH, load_config
 
 
@@ -15,9 +14,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     shared_web.init_app(app)
     shared_models.init_app(app)
-    csrf.init_app(app)
-    login_manager.init_app(app)
-    limiter.init_app(app)
 
     from divisional_layout import admin, control_panel, home, sites
 

@@ -1,8 +1,11 @@
-"""What both sites do at the HTTP level, app-wide: proxy headers, input guard, headers, errors.
+"""What both sites do alike at the HTTP level: extensions, proxy headers, input guard, errors.
 
 shared_models holds the domain and knows nothing of HTTP; this package holds
-the few request and response rules every Inkpot app applies the same way, so
-each layout's create_app registers them with one call instead of a copy.
+what every Inkpot app sets up the same way whatever its layout (the Flask
+extensions, the request and response rules, the error pages, /robots.txt),
+so each layout's create_app registers it with one call instead of a copy.
+What differs between the layouts is only where views, forms, templates and
+static files live.
 """
 
 from flask import Flask, render_template
@@ -11,13 +14,14 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared_models import db
+from shared_web.extensions import csrf, limiter, login_manager
 from shared_web.hooks import add_security_headers, refuse_unreadable_input
 
 __all__ = ["init_app", "register_error_pages"]
 
 
 def init_app(app: Flask) -> None:
-    """Trust the proxy (production only), guard input, send security headers, style errors."""
+    """Bind the extensions, trust the proxy (production only), guard input, style errors."""
     if app.config["TRUST_PROXY_HEADERS"]:
         # Exactly one proxy (nginx) in front: its X-Forwarded-* are the visitor's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
@@ -25,6 +29,25 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_unreadable_input)
     app.after_request(add_security_headers)
     register_error_pages(app)
+    app.add_url_rule("/robots.txt", "robots_txt", robots_txt)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+
+
+# Crawlers may read every public page; the signed-in areas are of no use to them.
+ROBOTS_TXT = """\
+User-agent: *
+Disallow: /dashboard/
+Disallow: /admin/
+Disallow: /login
+Disallow: /signup
+"""
+
+
+def robots_txt():
+    """What crawlers may read: the public pages, not the control panel or the admin area."""
+    return ROBOTS_TXT, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def register_error_pages(app: Flask) -> None:

@@ -24,6 +24,8 @@ CONTRACT = {
     ("admin", "/admin/posts", frozenset({"GET"})),
     ("admin", "/admin/posts/<int:post_id>/delete", frozenset({"POST"})),
     ("admin", "/admin/audit", frozenset({"GET"})),
+    # App-wide, on no blueprint.
+    ("robots_txt", "/robots.txt", frozenset({"GET"})),
 }
 
 

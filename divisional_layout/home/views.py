@@ -3,11 +3,11 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from divisional_layout.extensions import limiter
 from divisional_layout.home import bp
 from divisional_layout.home.forms import LoginForm, SignupForm
 from shared_models import RuleViolation, accounts, queries
 from shared_models.urls import safe_next_path
+from shared_web.extensions import limiter
 from shared_web.throttling import configured_limit, sign_in_failed, submitted_account
 
 

@@ -3,7 +3,6 @@
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from functional_layout.forms import Form
 from shared_models.models import (
     PASSWORD_MAX,
     PASSWORD_MIN,
@@ -12,6 +11,7 @@ from shared_models.models import (
     SITE_TITLE_MAX,
     TAGLINE_MAX,
 )
+from shared_web.forms import Form
 
 
 class PostForm(Form):

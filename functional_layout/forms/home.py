@@ -3,8 +3,8 @@
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, Regexp
 
-from functional_layout.forms import Form
 from shared_models.models import EMAIL_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN
+from shared_web.forms import Form
 
 
 class SignupForm(Form):

@@ -3,10 +3,10 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from functional_layout.extensions import limiter
 from functional_layout.forms.home import LoginForm, SignupForm
 from shared_models import RuleViolation, accounts, queries
 from shared_models.urls import safe_next_path
+from shared_web.extensions import limiter
 from shared_web.throttling import configured_limit, sign_in_failed, submitted_account
 
 bp = Blueprint("home", __name__)

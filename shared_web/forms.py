@@ -1,4 +1,4 @@
-"""The base class of every area's forms."""
+"""The base class of every form in both layouts: how a refused rule reaches the page."""
 
 from flask_wtf import FlaskForm
 

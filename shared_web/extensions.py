@@ -1,4 +1,4 @@
-"""The site's Flask extensions, created once and bound in create_app."""
+"""The Flask extensions every Inkpot app uses, created once and bound in shared_web.init_app."""
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
