@@ -29,4 +29,16 @@ def init_app(app) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
+    app.shell_context_processor(shell_context)
     accounts.prepare_dummy_hash(app)
+
+
+def shell_context() -> dict:
+    """What `flask shell` starts with: the database handle and every model."""
+    return {
+        "db": db,
+        "User": models.User,
+        "Site": models.Site,
+        "Post": models.Post,
+        "AuditEvent": models.AuditEvent,
+    }
