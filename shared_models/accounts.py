@@ -3,7 +3,7 @@
 import re
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -213,7 +213,3 @@ def _username_from_email(email: str) -> str:
         n += 1
         candidate = f"{base}-{n}"
     return candidate
-
-
-def count_users() -> int:
-    return db.session.execute(select(func.count(User.id))).scalar_one()

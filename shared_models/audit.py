@@ -1,10 +1,9 @@
 """Recording what admins did and what happened to accounts, for `/admin/audit`."""
 
 from shared_models.database import db
-from shared_models.models import AuditEvent, User
+from shared_models.models import AUDIT_DETAIL_MAX, AuditEvent, User
 
 USER_SIGNUP = "user.signup"
-USER_LOGIN = "user.login"
 USER_LOGIN_FAILED = "user.login_failed"
 USER_PASSWORD_CHANGED = "user.password_changed"
 USER_SUSPENDED = "user.suspended"
@@ -25,7 +24,8 @@ def record_event(
         actor=actor,
         target_type=type(target).__name__.lower() if target is not None else None,
         target_id=getattr(target, "id", None),
-        detail=detail[:500],
+        # A long detail (a post title, an email) is cut rather than refused: the event matters more.
+        detail=detail[:AUDIT_DETAIL_MAX],
     )
     db.session.add(event)
     return event

@@ -30,6 +30,7 @@ TAGLINE_MAX = 200
 POST_TITLE_MAX = 200
 POST_SLUG_MAX = 80
 POST_BODY_MAX = 100_000
+AUDIT_DETAIL_MAX = 500
 
 
 def utcnow() -> datetime:
@@ -154,7 +155,7 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(50))
     target_type: Mapped[str | None] = mapped_column(String(20))
     target_id: Mapped[int | None] = mapped_column(Integer)
-    detail: Mapped[str] = mapped_column(String(500), default="")
+    detail: Mapped[str] = mapped_column(String(AUDIT_DETAIL_MAX), default="")
 
     actor: Mapped[User | None] = relationship()
 

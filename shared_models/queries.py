@@ -15,6 +15,8 @@ POSTS_PER_PAGE = 10
 ROWS_PER_ADMIN_PAGE = 25
 FEED_LENGTH = 20
 MAX_PAGE = 10_000
+# The admin's user search: longer text could match nothing a username or email holds.
+USER_SEARCH_MAX = 100
 
 
 def page_number(raw: str | None) -> int:

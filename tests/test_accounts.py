@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared_models import RuleViolation, accounts, db
+from shared_models import RuleViolation, accounts, db, queries
 from shared_models.models import AuditEvent, Role, User
 from tests.conftest import PASSWORD
 
@@ -85,7 +85,7 @@ def test_sign_up_with_a_refused_username_creates_nothing(domain_app, username):
         accounts.sign_up(username, "someone@example.com", PASSWORD)
 
     assert refused.value.field == "username"
-    assert accounts.count_users() == 0
+    assert queries.platform_counts().users == 0
 
 
 @pytest.mark.parametrize(
@@ -102,7 +102,7 @@ def test_usernames_and_emails_are_unique_whatever_their_case(
         accounts.sign_up(username, email, PASSWORD)
 
     assert refused.value.field == field
-    assert accounts.count_users() == 1
+    assert queries.platform_counts().users == 1
 
 
 @pytest.mark.parametrize("email", ["no-at-sign", "x" * 250 + "@example.com"])
@@ -130,7 +130,7 @@ def test_sign_up_refuses_a_short_password_and_creates_nothing(domain_app):
         accounts.sign_up("writer", "writer@example.com", "seven77")
 
     assert refused.value.field == "password"
-    assert accounts.count_users() == 0
+    assert queries.platform_counts().users == 0
 
 
 # --- signing in -------------------------------------------------------------------------
@@ -316,7 +316,7 @@ def test_create_admin_refuses_a_new_admin_without_a_good_password(domain_app, pa
         accounts.create_admin("chief@example.com", password)
 
     assert refused.value.field == "password"
-    assert accounts.count_users() == 0
+    assert queries.platform_counts().users == 0
 
 
 def test_create_admin_derives_a_valid_username_from_any_email(domain_app):

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from shared_models import accounts, db
+from shared_models import db, queries
 from tests.conftest import PASSWORD, make_app
 from tests.pages import (
     field_has_error,
@@ -157,7 +157,7 @@ def test_signup_while_signed_in_goes_to_the_dashboard(client, auth):
 
 def user_count(app):
     with app.app_context():
-        return accounts.count_users()
+        return queries.platform_counts().users
 
 
 # --- signing in -------------------------------------------------------------------------

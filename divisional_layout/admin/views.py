@@ -25,24 +25,32 @@ def index():
     )
 
 
+def get_any_user(user_id):
+    """The user with this id, whoever they are; an unknown id is 404."""
+    return queries.get_user(user_id) or abort(404)
+
+
+def get_any_post(post_id):
+    """The post with this id, on any site; an unknown id is 404."""
+    return queries.get_post(post_id) or abort(404)
+
+
 @bp.get("/users")
 def users():
     """Users, searchable by username or email."""
-    search = request.args.get("q", "")[:100]
-    users = queries.paginate(
+    search = request.args.get("q", "")[: queries.USER_SEARCH_MAX]
+    found = queries.paginate(
         queries.search_users(search), request.args.get("page"), queries.ROWS_PER_ADMIN_PAGE
     )
-    return render_template("admin/users.html", users=users, search=search)
-
-
-def get_user_or_404(user_id):
-    return queries.get_user(user_id) or abort(404)
+    return render_template(
+        "admin/users.html", users=found, search=search, search_max=queries.USER_SEARCH_MAX
+    )
 
 
 @bp.post("/users/<int:user_id>/suspend")
 def suspend_user(user_id):
     """Suspend a user: no sign-in, sessions ended, site hidden."""
-    user = get_user_or_404(user_id)
+    user = get_any_user(user_id)
     try:
         accounts.suspend_user(current_user, user)
     except RuleViolation as violation:
@@ -55,7 +63,7 @@ def suspend_user(user_id):
 @bp.post("/users/<int:user_id>/reactivate")
 def reactivate_user(user_id):
     """Lift a suspension."""
-    user = get_user_or_404(user_id)
+    user = get_any_user(user_id)
     accounts.reactivate_user(current_user, user)
     flash(f"{user.username} is active again.", "success")
     return redirect(url_for("admin.users", q=request.args.get("q")))
@@ -64,16 +72,16 @@ def reactivate_user(user_id):
 @bp.get("/posts")
 def posts():
     """Every post on the platform, newest first."""
-    posts = queries.paginate(
+    found = queries.paginate(
         queries.all_posts(), request.args.get("page"), queries.ROWS_PER_ADMIN_PAGE
     )
-    return render_template("admin/posts.html", posts=posts)
+    return render_template("admin/posts.html", posts=found)
 
 
 @bp.post("/posts/<int:post_id>/delete")
 def delete_post(post_id):
     """Delete any post (recorded in the audit log)."""
-    post = queries.get_post(post_id) or abort(404)
+    post = get_any_post(post_id)
     title = post.title
     publishing.delete_post_as_admin(current_user, post)
     flash(f"“{title}” is deleted.", "success")

@@ -79,7 +79,7 @@ def delete_post(post_id):
     post = get_own_post(post_id)
     title = post.title
     publishing.delete_post(post)
-    flash(f"“{title}” is deleted.", "info")
+    flash(f"“{title}” is deleted.", "success")
     return redirect(url_for("control_panel.dashboard"))
 
 
