@@ -1,6 +1,12 @@
-"""How dates read on every page and in feeds, the same in both layouts."""
+"""How dates and post excerpts read on every page and in feeds, the same in both layouts."""
 
 from datetime import UTC, datetime
+
+from markupsafe import Markup
+
+# A summary's length in characters: two or three lines in a list, and what search
+# engines show of a page's description.
+EXCERPT_LENGTH = 220
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -23,8 +29,18 @@ def isoformat(moment: datetime | None) -> str:
     return as_utc(moment).isoformat(timespec="seconds") if moment else ""
 
 
+def excerpt(post, length: int = EXCERPT_LENGTH) -> str:
+    """The start of a post's text, without markup, cut at a word: for lists and descriptions."""
+    # body_html is sanitized HTML already; striptags also decodes its entities.
+    text = " ".join(Markup(post.body_html).striptags().split())  # noqa: S704
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
 TEMPLATE_FILTERS = {
     "date": format_date,
     "datetime": format_datetime,
     "isoformat": isoformat,
+    "excerpt": excerpt,
 }
