@@ -3,7 +3,6 @@
 With --check, write nothing and exit 1 when the committed file is out of date.
 """
 
-import importlib
 import importlib.util
 import inspect
 import os
@@ -13,8 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Describe the apps of this checkout, whatever the installed packages point at.
 sys.path.insert(0, str(ROOT))
+
+from deploy import LAYOUTS, layout_module  # noqa: E402  (after the path is set)
+
 OUTPUT = ROOT / "docs" / "LAYOUTS.md"
-LAYOUTS = ["functional", "divisional"]
 AREAS = ["home", "sites", "control_panel", "admin"]
 TREE_SKIP = {"__pycache__", ".DS_Store", ".pytest_cache"}
 
@@ -25,8 +26,7 @@ FORMS_MODULES = {
 
 
 def build_app(layout: str):
-    module = importlib.import_module(f"{layout}_layout")
-    return module.create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return layout_module(layout).create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
 def relative(path: str | Path) -> str:
@@ -186,11 +186,14 @@ nginx `location` natural, and a glance at `views/` shows every route. Its cost
 appears as areas grow: a change to one area touches three folders, and nothing
 but discipline keeps one area's files out of another's.
 
-Inkpot's areas share the base template, the macros, the error pages, the
-forms' base class and the whole domain (`shared_models/`, and the app-wide
-HTTP rules in `shared_web/`), so both layouts keep those at app level; that
-is why the divisional tree above still has `templates/` and `static/` next to
-the area packages.
+Inkpot's areas share the base template, the macros, the error pages and the
+app-wide stylesheet, so both layouts keep those at app level; that is why the
+divisional tree above still has `templates/` and `static/` next to the area
+packages. What is not a view, a form, a template or a static file is not part
+of either layout at all: the domain lives in `shared_models/`, and what every
+app sets up alike (the Flask extensions, the forms' base class, the HTTP rules,
+the error handlers, `/robots.txt`) in `shared_web/`, each bound with one
+`init_app` call from `create_app`.
 
 ## Moving an area from one layout to the other
 
@@ -215,12 +218,13 @@ Divisional → functional is the same list backwards.
 """
 
 
-def render() -> str:
+def render() -> tuple[str, str]:
+    """The whole document, and its area table on its own (what `make compare` prints)."""
     apps = {layout: build_app(layout) for layout in LAYOUTS}
-    trees = side_by_side(tree("functional_layout"), tree("divisional_layout"))
-    return TEMPLATE.format(
-        trees=trees, area_table=area_table(apps), endpoint_table=endpoint_table(apps)
-    ), area_table(apps)
+    trees = side_by_side(*(tree(f"{layout}_layout") for layout in LAYOUTS))
+    areas = area_table(apps)
+    document = TEMPLATE.format(trees=trees, area_table=areas, endpoint_table=endpoint_table(apps))
+    return document, areas
 
 
 def main() -> int:

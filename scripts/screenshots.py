@@ -6,8 +6,6 @@ docs/screenshots/<layout>-<page>-<width>.png.
 """
 
 import base64
-import importlib
-import importlib.util
 import struct
 import sys
 import tempfile
@@ -20,6 +18,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from deploy import LAYOUTS, layout_module
 from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from shared_models import db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD, seed_demo
@@ -27,7 +26,6 @@ from shared_models.models import Post, Site
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "screenshots"
-LAYOUTS = ["functional", "divisional"]
 # Modest heights keep each PNG small: they are committed.
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
 WRITER = "ada@example.com"
@@ -40,8 +38,7 @@ class QuietRequestHandler(WSGIRequestHandler):
 
 
 def make_layout_app(layout: str, database_url: str):
-    module = importlib.import_module(f"{layout}_layout")
-    return module.create_app(
+    return layout_module(layout).create_app(
         {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False}
     )
 
@@ -183,19 +180,18 @@ def open_tab(browser, viewport: dict, base_url: str, email: str | None):
 
 
 def main() -> int:
-    layouts = [name for name in LAYOUTS if importlib.util.find_spec(f"{name}_layout")]
     if not CHROMIUM.exists():
         print(f"Screenshots need Debian's Chromium at {CHROMIUM}.", file=sys.stderr)
         return 1
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
         database_url = f"sqlite:///{Path(scratch) / 'demo.sqlite3'}"
-        post = prepare_database(layouts[0], database_url)
+        post = prepare_database(LAYOUTS[0], database_url)
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         try:
-            for layout in layouts:
+            for layout in LAYOUTS:
                 app = make_layout_app(layout, database_url)
                 server = make_server(
                     "127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler

@@ -1,32 +1,37 @@
-"""`make run`: migrate and seed the shared demo database, then serve every layout until Ctrl-C."""
+"""`make run`: migrate and seed the shared demo database, then serve both layouts until Ctrl-C."""
 
-import importlib.util
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+# Run as a script: make the repository importable, whatever the current folder.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from deploy import LAYOUTS
 
 HOST = "127.0.0.1"
-LAYOUTS = {"functional_layout": 5001, "divisional_layout": 5002}
+FIRST_PORT = 5001
 
 
-def flask(app: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "flask", "--app", app, *args]
+def flask(layout: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "flask", "--app", f"{layout}_layout", *args]
 
 
 def main() -> int:
-    layouts = {name: port for name, port in LAYOUTS.items() if importlib.util.find_spec(name)}
-    first = next(iter(layouts))
-    subprocess.run(flask(first, "db", "upgrade"), check=True)
-    subprocess.run(flask(first, "seed-demo"), check=True)
+    ports = {layout: FIRST_PORT + number for number, layout in enumerate(LAYOUTS)}
+    # Both layouts share one database: migrate and seed it once.
+    subprocess.run(flask(LAYOUTS[0], "db", "upgrade"), check=True)
+    subprocess.run(flask(LAYOUTS[0], "seed-demo"), check=True)
 
     servers = [
-        subprocess.Popen(flask(name, "run", "--debug", "--host", HOST, "--port", str(port)))
-        for name, port in layouts.items()
+        subprocess.Popen(flask(layout, "run", "--debug", "--host", HOST, "--port", str(port)))
+        for layout, port in ports.items()
     ]
     print()
-    for name, port in layouts.items():
-        print(f"  {name:<18} http://{HOST}:{port}/")
+    for layout, port in ports.items():
+        print(f"  {layout + ' layout':<18} http://{HOST}:{port}/")
     print("  Press Ctrl-C to stop.\n", flush=True)
     try:
         while all(server.poll() is None for server in servers):
