@@ -201,3 +201,26 @@ def test_no_payload_runs_anywhere_it_is_shown(app, make_user, payloads):
         checked(deleted, ("admin deleted post", post_id), problems)
     checked(admin.get("/admin/audit"), "/admin/audit after the deletions", problems)
     assert not problems
+
+
+# Character references for characters XML 1.0 cannot carry: rendered raw, each one
+# would leave the Atom feed unreadable to every feed reader.
+UNCARRIABLE_REFERENCES = ["&#1;", "&#x1;", "&#xB;", "&#12;", "&#xFFFF;", "&#xFFFE;", "&#x8D;"]
+
+
+@pytest.mark.parametrize("reference", UNCARRIABLE_REFERENCES)
+def test_a_character_reference_xml_cannot_carry_leaves_the_feed_well_formed(
+    client, auth, make_user, reference
+):
+    import xml.etree.ElementTree as ET
+
+    make_user("writer")
+    auth.login()
+    body = f"a {reference} b"
+    saved = client.submit("/dashboard/posts/new", {"title": "Refs", "body": body, "published": "y"})
+    assert saved.status_code == 302
+
+    feed = client.get("/sites/writer/feed.xml")
+    assert feed.status_code == 200
+    entry = ET.fromstring(feed.data).find("{http://www.w3.org/2005/Atom}entry")  # noqa: S314
+    assert "a" in entry.find("{http://www.w3.org/2005/Atom}content").text
