@@ -179,24 +179,25 @@ def reactivate_user(admin: User, user: User) -> None:
     db.session.commit()
 
 
-def create_admin(email: str, password: str | None) -> tuple[User, bool]:
-    """Promote the user with this email, or create one (with a site); return (user, created).
+def create_admin(email: str, password: str) -> tuple[User, bool]:
+    """Create an admin with this email and password, or promote the user who has the email.
 
-    An existing user keeps their password unless a new one is given.
+    Admin rights never go to a password this call did not set: whoever signed up
+    with the address (perhaps someone expecting it to become an admin's) loses
+    that password and every session, and the account is active again.
+    Returns (user, created).
     """
+    check_new_password(password)
     user = get_user_by_email(email)
     created = user is None
     if created:
-        if password is None:
-            raise RuleViolation("A new admin needs a password.", field="password")
         user = sign_up(_username_from_email(email), email, password)
-    elif password is not None:
-        check_new_password(password)
+    else:
         user.password_hash = _hash_password(password)
         user.session_generation += 1
+        user.is_suspended = False
     if not user.is_admin:
         user.role = Role.ADMIN
-        user.is_suspended = False
         audit.record_event(audit.USER_PROMOTED, actor=None, target=user, detail=user.username)
     db.session.commit()
     return user, created

@@ -9,11 +9,18 @@ from shared_models.errors import RuleViolation
 
 @click.command("create-admin")
 @click.argument("email")
-@click.option("--password", help="The new admin's password; prompted for when left out.")
+@click.option("--password", help="The admin's password; prompted for when left out.")
 @with_appcontext
 def create_admin_command(email: str, password: str | None) -> None:
-    """Create an admin with EMAIL, or promote the existing user with it."""
-    if password is None and accounts.get_user_by_email(email) is None:
+    """Create an admin with EMAIL, or promote the user who has it, with a password you set."""
+    existing = accounts.get_user_by_email(email)
+    if existing is not None:
+        click.echo(
+            f"{existing.email} already has an account (username {existing.username}). "
+            "Promoting it replaces its password with the one you set and signs it out "
+            "everywhere, so whoever signed up with this address cannot use the admin rights."
+        )
+    if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user, created = accounts.create_admin(email, password)

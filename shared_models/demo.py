@@ -84,6 +84,6 @@ def seed_demo() -> list[tuple[str, str]]:
         credentials.append((writer["email"], "writer"))
     admin = accounts.get_user_by_email(DEMO_ADMIN)
     if admin is None or not admin.is_admin:
-        accounts.create_admin(DEMO_ADMIN, DEMO_PASSWORD if admin is None else None)
+        accounts.create_admin(DEMO_ADMIN, DEMO_PASSWORD)
     credentials.append((DEMO_ADMIN, "admin"))
     return credentials

@@ -276,47 +276,57 @@ def test_create_admin_creates_an_admin_with_a_site(domain_app):
     assert actions() == ["user.signup", "user.promoted"]
 
 
-def test_create_admin_promotes_an_existing_user_and_keeps_their_password(writer):
-    user, created = accounts.create_admin("Writer@Example.com", None)
+def test_create_admin_promotes_an_existing_user_with_the_password_it_sets(writer):
+    user, created = accounts.create_admin("Writer@Example.com", NEW_PASSWORD)
 
     assert not created
     assert user == writer
     assert writer.is_admin
-    assert accounts.authenticate("writer@example.com", PASSWORD) == writer
+    assert accounts.authenticate("writer@example.com", NEW_PASSWORD) == writer
     assert actions()[-1] == "user.promoted"
 
 
-def test_create_admin_with_a_new_password_ends_the_users_sessions(writer):
+def test_promoting_never_leaves_the_old_password_or_its_sessions_working(writer):
+    # Someone signed up with the address an operator meant for a future admin.
     session = writer.get_id()
 
     accounts.create_admin("writer@example.com", NEW_PASSWORD)
 
+    assert accounts.authenticate("writer@example.com", PASSWORD) is None
     assert accounts.load_user_for_session(session) is None
-    assert accounts.authenticate("writer@example.com", NEW_PASSWORD) == writer
 
 
 def test_promoting_a_suspended_user_reactivates_them(writer, admin):
     accounts.suspend_user(admin, writer)
 
-    accounts.create_admin("writer@example.com", None)
+    accounts.create_admin("writer@example.com", NEW_PASSWORD)
 
     assert writer.is_admin
     assert not writer.is_suspended
 
 
 def test_promoting_an_admin_again_records_nothing(admin):
-    accounts.create_admin("boss@example.com", None)
+    accounts.create_admin("boss@example.com", NEW_PASSWORD)
 
     assert "user.promoted" not in actions()
 
 
-@pytest.mark.parametrize("password", [None, "short"])
+@pytest.mark.parametrize("password", ["", "short"])
 def test_create_admin_refuses_a_new_admin_without_a_good_password(domain_app, password):
     with pytest.raises(RuleViolation) as refused:
         accounts.create_admin("chief@example.com", password)
 
     assert refused.value.field == "password"
     assert queries.platform_counts().users == 0
+
+
+@pytest.mark.parametrize("password", ["", "short"])
+def test_create_admin_refuses_to_promote_with_a_bad_password(writer, password):
+    with pytest.raises(RuleViolation):
+        accounts.create_admin("writer@example.com", password)
+
+    assert not writer.is_admin
+    assert accounts.authenticate("writer@example.com", PASSWORD) == writer
 
 
 def test_create_admin_derives_a_valid_username_from_any_email(domain_app):

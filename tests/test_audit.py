@@ -70,7 +70,9 @@ def reactivate(scene):
 
 
 def promote(scene):
-    result = scene.runner.invoke(args=["create-admin", "grace@example.com"])
+    result = scene.runner.invoke(
+        args=["create-admin", "grace@example.com", "--password", "a-new-admin-password"]
+    )
     assert result.exit_code == 0, result.output
     return "grace"
 

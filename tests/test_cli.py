@@ -16,6 +16,8 @@ from tests.conftest import PASSWORD, AuthActions, make_app
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"users", "sites", "posts", "audit_events"}
 
+NEW_PASSWORD = "a-new-password-for-the-admin"
+
 
 @pytest.fixture
 def fresh_app(layout, tmp_path):
@@ -103,7 +105,7 @@ def test_create_admin_creates_an_admin_with_a_site(app, runner, client, find_use
 def test_create_admin_promotes_an_existing_user(app, runner, make_user, find_user, audit_events):
     make_user("grace")
 
-    result = runner.invoke(args=["create-admin", "Grace@Example.com"])
+    result = runner.invoke(args=["create-admin", "Grace@Example.com", "--password", NEW_PASSWORD])
 
     assert result.exit_code == 0, result.output
     assert find_user("grace").is_admin
@@ -111,12 +113,22 @@ def test_create_admin_promotes_an_existing_user(app, runner, make_user, find_use
     assert counts(app)["User"] == 1
 
 
-def test_promoting_keeps_the_users_password_unless_a_new_one_is_given(runner, client, make_user):
+def test_promoting_an_existing_account_says_so_and_asks_for_a_new_password(
+    runner, client, make_user, find_user
+):
+    # An attacker signed up first with the address meant for the new admin.
     make_user("grace")
 
-    runner.invoke(args=["create-admin", "grace@example.com"])
+    result = runner.invoke(
+        args=["create-admin", "grace@example.com"], input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n"
+    )
 
-    assert AuthActions(client).login("grace@example.com").status_code == 302
+    assert result.exit_code == 0, result.output
+    assert "already has an account (username grace)" in result.output
+    assert "replaces its password" in result.output
+    assert find_user("grace").is_admin
+    assert AuthActions(client).login("grace@example.com").status_code != 302
+    assert AuthActions(client).login("grace@example.com", NEW_PASSWORD).status_code == 302
 
 
 def test_a_new_admin_is_audited_as_promoted(runner, audit_events):

@@ -75,7 +75,7 @@ class LiveServer:
         with self.app.app_context():
             user = accounts.sign_up(username, f"{username}@example.com", PASSWORD)
             if admin:
-                accounts.create_admin(user.email, None)
+                accounts.create_admin(user.email, PASSWORD)
             for title, body in posts:
                 publishing.create_post(user, title, body, published=True)
             db.session.remove()
