@@ -6,9 +6,11 @@ import unicodedata
 import mistune
 import nh3
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from shared_models import audit
 from shared_models.database import db
+from shared_models.errors import RuleViolation
 from shared_models.models import (
     POST_BODY_MAX,
     POST_SLUG_MAX,
@@ -114,40 +116,55 @@ def _check_post_fields(title: str, body: str) -> str:
     return check_text(title, "title", POST_TITLE_MAX, required="A post needs a title.")
 
 
-def _set_published(post: Post, published: bool) -> None:
-    post.is_published = published
-    if published and post.published_at is None:
-        post.published_at = utcnow()
+# Two saves of one title can pick the same free slug at once; the database keeps
+# only one, and the other tries the next suffix. Past this many clashes in a row
+# the writer is asked to try again.
+SLUG_ATTEMPTS = 5
+
+
+def _save(post: Post, fields: dict, new_slug: bool) -> None:
+    """Set the post's fields and commit; with new_slug, under a slug no other post has.
+
+    A concurrent save can take the chosen slug between the check and the commit:
+    then the transaction is rolled back, which drops the changes, so they are set
+    again before the next free slug is tried.
+    """
+    for _ in range(SLUG_ATTEMPTS):
+        for name, value in fields.items():
+            setattr(post, name, value)
+        if post.is_published and post.published_at is None:
+            post.published_at = utcnow()
+        if new_slug:
+            with db.session.no_autoflush:
+                post.slug = unique_post_slug(post.site, fields["title"], exclude_post_id=post.id)
+        db.session.add(post)
+        try:
+            db.session.commit()
+            return
+        except IntegrityError as error:
+            db.session.rollback()
+            if not (new_slug and "slug" in str(error.orig)):
+                raise
+    raise RuleViolation("Many posts with this title are being saved right now; try again.", "title")
 
 
 def create_post(author: User, title: str, body: str, published: bool) -> Post:
     """Write a new post on the author's site; commit and return it."""
     title = _check_post_fields(title, body)
-    site = author.site
-    post = Post(
-        site=site,
-        title=title,
-        slug=unique_post_slug(site, title),
-        body=body,
-        body_html=render_markdown(body),
-    )
-    _set_published(post, published)
-    db.session.add(post)
-    db.session.commit()
+    post = Post(site=author.site)
+    fields = {"title": title, "body": body, "body_html": render_markdown(body)}
+    _save(post, {**fields, "is_published": published}, new_slug=True)
     return post
 
 
 def update_post(post: Post, title: str, body: str, published: bool) -> Post:
     """Save an edit. A post's slug follows its title only until it is first published."""
     title = _check_post_fields(title, body)
-    if post.published_at is None and title != post.title:
-        post.slug = unique_post_slug(post.site, title, exclude_post_id=post.id)
-    post.title = title
+    new_slug = post.published_at is None and title != post.title
+    fields = {"title": title, "is_published": published}
     if body != post.body:
-        post.body = body
-        post.body_html = render_markdown(body)
-    _set_published(post, published)
-    db.session.commit()
+        fields |= {"body": body, "body_html": render_markdown(body)}
+    _save(post, fields, new_slug)
     return post
 
 

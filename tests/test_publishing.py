@@ -295,3 +295,78 @@ def test_update_site_refuses_bad_fields(writer, title, tagline, field):
         publishing.update_site(writer.site, title, tagline)
 
     assert refused.value.field == field
+
+
+# --- concurrent saves -------------------------------------------------------------------
+
+
+def test_a_slug_taken_between_the_check_and_the_commit_moves_to_the_next(writer, monkeypatch):
+    first = publishing.create_post(writer, "Same title", "", published=True)
+    # Another request's post took the slug after this one looked: it is offered again.
+    real = publishing.unique_post_slug
+    offers = iter(["same-title"])
+    monkeypatch.setattr(
+        publishing, "unique_post_slug", lambda *args, **kw: next(offers, None) or real(*args, **kw)
+    )
+
+    second = publishing.create_post(writer, "Same title", "Body", published=True)
+
+    assert (first.slug, second.slug) == ("same-title", "same-title-2")
+    assert second.title == "Same title" and second.body == "Body" and second.is_published
+
+
+def test_a_draft_renamed_onto_a_slug_taken_meanwhile_keeps_its_edit(writer, monkeypatch):
+    publishing.create_post(writer, "Taken", "", published=True)
+    draft = publishing.create_post(writer, "Draft", "", published=False)
+    real = publishing.unique_post_slug
+    offers = iter(["taken"])
+    monkeypatch.setattr(
+        publishing, "unique_post_slug", lambda *args, **kw: next(offers, None) or real(*args, **kw)
+    )
+
+    publishing.update_post(draft, "Taken", "Edited body", published=True)
+
+    assert (draft.slug, draft.title, draft.body, draft.is_published) == (
+        "taken-2",
+        "Taken",
+        "Edited body",
+        True,
+    )
+    assert draft.published_at is not None
+
+
+def test_a_writer_is_asked_to_try_again_when_every_slug_keeps_clashing(writer, monkeypatch):
+    publishing.create_post(writer, "Same title", "", published=True)
+    monkeypatch.setattr(publishing, "unique_post_slug", lambda *args, **kw: "same-title")
+
+    with pytest.raises(RuleViolation) as refused:
+        publishing.create_post(writer, "Same title", "", published=True)
+
+    assert refused.value.field == "title"
+    assert "try again" in refused.value.message
+
+
+def test_parallel_posts_with_one_title_all_save_under_their_own_slugs(domain_app, writer):
+    import threading
+
+    writer_id, saved, failures = writer.id, [], []
+    db.session.commit()
+
+    def write():
+        with domain_app.app_context():
+            try:
+                author = db.session.get(type(writer), writer_id)
+                saved.append(publishing.create_post(author, "Busy title", "x", True).slug)
+            except Exception as error:  # every failure is reported below
+                failures.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=write) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    assert sorted(saved) == ["busy-title", *(f"busy-title-{n}" for n in range(2, 7))]
