@@ -25,8 +25,13 @@ def init_app(app: Flask) -> None:
     if app.config["TRUST_PROXY_HEADERS"]:
         # Exactly one proxy (nginx) in front: its X-Forwarded-* are the visitor's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-    # First of all hooks, so it reads the raw body before anything parses the form.
-    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unreadable_input)
+    # Before anything reads the request: the app's URL value preprocessors run first
+    # of all, before every blueprint's (sites loads g.site there) and before any
+    # before_request hook; and first among them, so the raw body is read before
+    # anything parses the form.
+    app.url_value_preprocessors.setdefault(None, []).insert(
+        0, lambda endpoint, values: refuse_unreadable_input()
+    )
     app.after_request(add_security_headers)
     register_error_pages(app)
     app.add_url_rule("/robots.txt", "robots_txt", robots_txt)
