@@ -62,6 +62,13 @@ def check_username(username: str) -> str:
             f"Use {USERNAME_MIN}–{USERNAME_MAX} characters: letters a–z, digits and hyphens.",
             field="username",
         )
+    # A username may one day be a host name (ada.example.com): hyphens go between
+    # letters or digits, and a doubled one would also allow IDNA's `xn--` prefix.
+    if name.startswith("-") or name.endswith("-") or "--" in name:
+        raise RuleViolation(
+            "Hyphens go between letters or digits: not first, not last, not two in a row.",
+            field="username",
+        )
     if name in RESERVED_USERNAMES:
         raise RuleViolation("That name is reserved. Please pick another.", field="username")
     return name
@@ -205,8 +212,9 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
 
 def _username_from_email(email: str) -> str:
     """A free, valid username derived from the local part of an email address."""
-    base = re.sub(r"[^a-z0-9-]+", "-", normalize_email(email).partition("@")[0]).strip("-")
-    base = base[: USERNAME_MAX - 4] or "admin"
+    # Every run of other characters (hyphens included) becomes one hyphen.
+    base = re.sub(r"[^a-z0-9]+", "-", normalize_email(email).partition("@")[0])
+    base = base.strip("-")[: USERNAME_MAX - 4].rstrip("-") or "admin"
     if len(base) < USERNAME_MIN or base in RESERVED_USERNAMES:
         base = f"{base}-user"[: USERNAME_MAX - 4]
     candidate, n = base, 1

@@ -70,6 +70,12 @@ def test_usernames_are_3_to_30_of_a_to_z_digits_and_hyphens_lower_cased(username
         "api",
         "healthz",
         "www",
+        # Hyphens only between letters and digits: these could never be host names.
+        "-ada",
+        "ada-",
+        "-ada-",
+        "a--b",
+        "xn--80ak6aa92e",
     ],
 )
 def test_bad_and_reserved_usernames_are_refused(username):
@@ -330,7 +336,14 @@ def test_create_admin_refuses_to_promote_with_a_bad_password(writer, password):
 
 
 def test_create_admin_derives_a_valid_username_from_any_email(domain_app):
-    emails = ["admin@example.com", "a@example.com", "www@example.com", "x.y+z@example.com"]
+    emails = [
+        "admin@example.com",
+        "a@example.com",
+        "www@example.com",
+        "x.y+z@example.com",
+        "-a.-b--@example.com",
+        "xn--abc@example.com",
+    ]
 
     usernames = [accounts.create_admin(email, PASSWORD)[0].username for email in emails]
 
