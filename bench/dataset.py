@@ -137,7 +137,6 @@ def user_rows(sites: int, password_hash: str) -> list[dict]:
                 "password_hash": password_hash,
                 "role": Role.USER.value,
                 "is_suspended": number % SUSPENDED_EVERY == 0,
-                "session_generation": 0,
                 "created_at": EPOCH - timedelta(days=400),
             }
         )
@@ -149,7 +148,6 @@ def user_rows(sites: int, password_hash: str) -> list[dict]:
             "password_hash": password_hash,
             "role": Role.ADMIN.value,
             "is_suspended": False,
-            "session_generation": 0,
             "created_at": EPOCH - timedelta(days=400),
         }
     )

@@ -26,7 +26,9 @@ FORMS_MODULES = {
 
 
 def build_app(layout: str):
-    return layout_module(layout).create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return layout_module(layout).create_app(
+        {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
 
 
 def relative(path: str | Path) -> str:

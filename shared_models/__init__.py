@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask_migrate import Migrate
 
-from shared_models import accounts, models
+from shared_models import accounts, models, sessions
 from shared_models.cli import create_admin_command, seed_demo_command
 from shared_models.database import db
 from shared_models.errors import RuleViolation
@@ -28,7 +28,7 @@ def init_app(app) -> None:
     migrate.init_app(app, db)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
-    app.jinja_env.filters.update(TEMPLATE_FILTERS)
+    app.jinja_env.filters.update(TEMPLATE_FILTERS, device=sessions.describe_device)
     app.shell_context_processor(shell_context)
     accounts.prepare_dummy_hash(app)
 

@@ -4,10 +4,9 @@ import re
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shared_models import audit
+from shared_models import audit, sessions
 from shared_models.database import db
 from shared_models.errors import RuleViolation
 from shared_models.models import (
@@ -140,27 +139,32 @@ def _dummy_hash() -> str:
     return current_app.config["_INKPOT_DUMMY_HASH"]
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change the password and end the user's other sessions (and remember-me cookies)."""
+def change_password(
+    user: User, current_password: str, new_password: str, keep_session: str | None = None
+) -> None:
+    """Change the password and end every other session (remember-me cookies included).
+
+    `keep_session` is the id of the session asking, which stays signed in.
+    A wrong current password is audited, as a failed sign-in is.
+    """
     if not check_password_hash(user.password_hash, current_password):
+        audit.record_event(audit.USER_PASSWORD_CHANGE_FAILED, actor=user, target=user)
+        db.session.commit()
         raise RuleViolation("That is not your current password.", field="current_password")
     check_new_password(new_password, field="new_password")
     user.password_hash = _hash_password(new_password)
-    user.session_generation += 1
+    sessions.end_sessions(user, keep=keep_session)
     audit.record_event(audit.USER_PASSWORD_CHANGED, actor=user, target=user)
     db.session.commit()
 
 
-def load_user_for_session(session_id: str) -> User | None:
-    """Flask-Login's user loader: the user a session id names, if that session is still valid."""
-    user_id, _, generation = session_id.partition(":")
-    if not (user_id.isdigit() and generation.isdigit()):
-        return None
-    # Every page's navigation links to the user's own site: load it in the same query.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.site)])
-    if user is None or not user.is_active or user.session_generation != int(generation):
-        return None
-    return user
+def sign_out_other_sessions(user: User, keep_session: str | None) -> int:
+    """End every session of the user but this one; return how many ended."""
+    ended = sessions.end_sessions(user, keep=keep_session)
+    if ended:
+        audit.record_event(audit.USER_SESSIONS_ENDED, actor=user, target=user, detail=str(ended))
+    db.session.commit()
+    return ended
 
 
 def suspend_user(admin: User, user: User) -> None:
@@ -173,7 +177,7 @@ def suspend_user(admin: User, user: User) -> None:
         return
     user.is_suspended = True
     # Ends their sessions and remember-me cookies for good, not only while suspended.
-    user.session_generation += 1
+    sessions.end_sessions(user)
     audit.record_event(audit.USER_SUSPENDED, actor=admin, target=user, detail=user.username)
     db.session.commit()
 
@@ -201,7 +205,7 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
         user = sign_up(_username_from_email(email), email, password)
     else:
         user.password_hash = _hash_password(password)
-        user.session_generation += 1
+        sessions.end_sessions(user)
         user.is_suspended = False
     if not user.is_admin:
         user.role = Role.ADMIN

@@ -6,6 +6,8 @@ from shared_models.models import AUDIT_DETAIL_MAX, AuditEvent, User
 USER_SIGNUP = "user.signup"
 USER_LOGIN_FAILED = "user.login_failed"
 USER_PASSWORD_CHANGED = "user.password_changed"
+USER_PASSWORD_CHANGE_FAILED = "user.password_change_failed"
+USER_SESSIONS_ENDED = "user.sessions_ended"
 USER_SUSPENDED = "user.suspended"
 USER_REACTIVATED = "user.reactivated"
 USER_PROMOTED = "user.promoted"

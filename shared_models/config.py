@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 # Both layouts share one instance folder, so `make run` serves them one database.
@@ -54,6 +55,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # How long a signed-in browser may stay idle before its session ends on the
+    # server (shared_models.sessions); with "Keep me signed in", the remember-me
+    # cookie's lifetime, which is also how long such a session may stay idle.
+    SESSION_IDLE_TIMEOUT = timedelta(hours=24)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     TRUST_PROXY_HEADERS = False
     # Sent with every response; nginx adds HSTS in front of HTTPS deployments.
     SECURITY_HEADERS = {
@@ -80,6 +86,9 @@ class Config:
     LOGIN_RATE_LIMIT_PER_CLIENT = "10 per minute; 50 per hour"
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
     SIGNUP_RATE_LIMIT_PER_CLIENT = "10 per hour"
+    # Per client and per account: a stolen session must not become a way to guess
+    # the password behind it.
+    PASSWORD_CHANGE_RATE_LIMIT = "5 per minute; 20 per hour"
 
     @classmethod
     def from_environment(cls, app_name: str, instance_path: Path) -> dict:

@@ -31,6 +31,8 @@ POST_TITLE_MAX = 200
 POST_SLUG_MAX = 80
 POST_BODY_MAX = 100_000
 AUDIT_DETAIL_MAX = 500
+USER_AGENT_MAX = 200
+ADDRESS_MAX = 45  # the longest text form of an IPv6 address
 
 
 def utcnow() -> datetime:
@@ -53,14 +55,17 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10), default=Role.USER)
     is_suspended: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Bumped whenever existing sessions must end (password change): it is part
-    # of the id Flask-Login stores, so old session and remember-me cookies stop
-    # matching.
-    session_generation: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     site: Mapped[Site] = relationship(back_populates="owner", uselist=False)
+    sessions: Mapped[list[UserSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # Which of the user's sessions this object was loaded or signed in for (not a
+    # column): Flask-Login keeps it in the session and remember-me cookies.
+    session_id = None
 
     @property
     def is_admin(self) -> bool:
@@ -79,11 +84,40 @@ class User(db.Model):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_generation}"
+    def get_id(self) -> str | None:
+        return self.session_id
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser: ended by sign-out, password change, reset or suspension.
+
+    Its id and a secret go into the browser's cookies; the database keeps the
+    secret's hash only, so a copy of the database signs nobody in.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    # "Keep me signed in": such a session may stay idle far longer.
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX), default="")
+    address: Mapped[str] = mapped_column(String(ADDRESS_MAX), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    def is_named_by(self, session_id: str | None) -> bool:
+        """Whether a browser's session id (`<row id>.<secret>`) names this row."""
+        return (session_id or "").partition(".")[0] == str(self.id)
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"
 
 
 class Site(db.Model):

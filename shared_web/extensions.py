@@ -5,7 +5,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from shared_models.accounts import load_user_for_session
+from shared_models.sessions import load_user_for_session
 
 csrf = CSRFProtect()
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared_models import RuleViolation, accounts, db, queries
+from shared_models import RuleViolation, accounts, db, queries, sessions
 from shared_models.models import AuditEvent, Role, User
 from tests.conftest import PASSWORD
 
@@ -172,27 +172,14 @@ def test_a_suspended_user_cannot_authenticate(writer, admin):
 # --- sessions and passwords -------------------------------------------------------------
 
 
-def test_a_session_id_loads_its_user(writer):
-    assert accounts.load_user_for_session(writer.get_id()) == writer
-
-
-@pytest.mark.parametrize("session_id", ["", "x", "1", "1:", ":0", "abc:0", "1:0:0", "-1:0"])
-def test_a_malformed_session_id_loads_nobody(session_id):
-    assert accounts.load_user_for_session(session_id) is None
-
-
-def test_an_unknown_or_stale_session_id_loads_nobody(writer):
-    assert accounts.load_user_for_session(f"{writer.id + 1}:0") is None
-    assert accounts.load_user_for_session(f"{writer.id}:{writer.session_generation + 1}") is None
-
-
 def test_change_password_replaces_the_password_and_ends_other_sessions(writer):
-    old_session = writer.get_id()
+    elsewhere = sessions.start_session(writer, remember=True)
+    here = sessions.start_session(writer, remember=False)
 
-    accounts.change_password(writer, PASSWORD, NEW_PASSWORD)
+    accounts.change_password(writer, PASSWORD, NEW_PASSWORD, keep_session=here)
 
-    assert accounts.load_user_for_session(old_session) is None
-    assert accounts.load_user_for_session(writer.get_id()) == writer
+    assert sessions.load_user_for_session(elsewhere) is None
+    assert sessions.load_user_for_session(here) == writer
     assert accounts.authenticate("writer@example.com", PASSWORD) is None
     assert accounts.authenticate("writer@example.com", NEW_PASSWORD) == writer
     assert "user.password_changed" in actions()
@@ -203,27 +190,45 @@ def test_change_password_replaces_the_password_and_ends_other_sessions(writer):
     [("wrong-password", NEW_PASSWORD, "current_password"), (PASSWORD, "short", "new_password")],
 )
 def test_change_password_refuses_a_wrong_current_or_short_new_password(writer, current, new, field):
-    session = writer.get_id()
+    session = sessions.start_session(writer, remember=False)
 
     with pytest.raises(RuleViolation) as refused:
         accounts.change_password(writer, current, new)
 
     assert refused.value.field == field
-    assert accounts.load_user_for_session(session) == writer
+    assert sessions.load_user_for_session(session) == writer
     assert "user.password_changed" not in actions()
+
+
+def test_a_wrong_current_password_is_audited(writer):
+    with pytest.raises(RuleViolation):
+        accounts.change_password(writer, "wrong-password", NEW_PASSWORD)
+
+    assert actions()[-1] == "user.password_change_failed"
+
+
+def test_signing_out_other_sessions_keeps_this_one_and_is_audited(writer):
+    others = [sessions.start_session(writer, remember=True) for _ in range(2)]
+    here = sessions.start_session(writer, remember=False)
+
+    assert accounts.sign_out_other_sessions(writer, here) == 2
+
+    assert [sessions.load_user_for_session(other) for other in others] == [None, None]
+    assert sessions.load_user_for_session(here) == writer
+    assert actions()[-1] == "user.sessions_ended"
 
 
 # --- suspension -------------------------------------------------------------------------
 
 
 def test_suspending_ends_the_users_sessions_and_is_audited(writer, admin):
-    session = writer.get_id()
+    session = sessions.start_session(writer, remember=True)
 
     accounts.suspend_user(admin, writer)
 
     assert writer.is_suspended
     assert not writer.is_active
-    assert accounts.load_user_for_session(session) is None
+    assert sessions.load_user_for_session(session) is None
     assert actions()[-1] == "user.suspended"
 
 
@@ -294,12 +299,12 @@ def test_create_admin_promotes_an_existing_user_with_the_password_it_sets(writer
 
 def test_promoting_never_leaves_the_old_password_or_its_sessions_working(writer):
     # Someone signed up with the address an operator meant for a future admin.
-    session = writer.get_id()
+    session = sessions.start_session(writer, remember=True)
 
     accounts.create_admin("writer@example.com", NEW_PASSWORD)
 
     assert accounts.authenticate("writer@example.com", PASSWORD) is None
-    assert accounts.load_user_for_session(session) is None
+    assert sessions.load_user_for_session(session) is None
 
 
 def test_promoting_a_suspended_user_reactivates_them(writer, admin):

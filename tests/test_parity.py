@@ -155,6 +155,9 @@ def render_everywhere(apps, urls, email=None):
         for url in urls:
             response = client.get(url)
             pages[layout][url] = (response.status_code, normalise(response.get_data(as_text=True)))
+        if email:
+            # So the next layout's account page lists one session, its own, as this one did.
+            assert client.submit("/logout").status_code == 302
     return pages
 
 

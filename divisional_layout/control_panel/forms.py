@@ -1,6 +1,6 @@
-"""Forms of the control panel: posts, site settings and the password."""
+"""Forms of the control panel: posts, site settings, the password and signed-in sessions."""
 
-from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, PasswordField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from shared_models.models import (
@@ -38,3 +38,9 @@ class PasswordForm(Form):
         validators=[DataRequired(), Length(PASSWORD_MIN, PASSWORD_MAX)],
         description=f"At least {PASSWORD_MIN} characters. Your other sessions will be signed out.",
     )
+
+
+class SignOutOthersForm(Form):
+    """The account page's second form; its button's name tells it from the password form."""
+
+    sign_out_others = SubmitField("Sign out everywhere else")

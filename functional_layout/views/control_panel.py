@@ -1,10 +1,17 @@
-"""The control panel: a signed-in user's posts, site settings and password."""
+"""The control panel: a signed-in user's posts, site settings, password and sessions."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
-from functional_layout.forms.control_panel import PasswordForm, PostForm, SiteForm
-from shared_models import RuleViolation, accounts, publishing, queries
+from functional_layout.forms.control_panel import (
+    PasswordForm,
+    PostForm,
+    SignOutOthersForm,
+    SiteForm,
+)
+from shared_models import RuleViolation, accounts, publishing, queries, sessions
+from shared_web.extensions import limiter
+from shared_web.throttling import configured_limit, signed_in_account
 
 bp = Blueprint("control_panel", __name__, url_prefix="/dashboard")
 
@@ -100,19 +107,33 @@ def site_settings():
 
 
 @bp.route("/account", methods=["GET", "POST"])
+@limiter.limit(configured_limit("PASSWORD_CHANGE_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(
+    configured_limit("PASSWORD_CHANGE_RATE_LIMIT"), key_func=signed_in_account, methods=["POST"]
+)
 def account():
-    """Change the password; other sessions are signed out."""
-    form = PasswordForm()
+    """Change the password, and see or end the other signed-in sessions."""
+    form, others = PasswordForm(), SignOutOthersForm()
+    if others.sign_out_others.data and others.validate_on_submit():
+        ended = accounts.sign_out_other_sessions(current_user, current_user.session_id)
+        flash(f"Signed out of {ended} other session{'s' if ended != 1 else ''}.", "success")
+        return redirect(url_for("control_panel.account"))
     if form.validate_on_submit():
         try:
             accounts.change_password(
-                current_user, form.current_password.data, form.new_password.data
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                keep_session=current_user.session_id,
             )
         except RuleViolation as violation:
             form.reject(violation)
         else:
-            # The session id changed with the password: sign this session in again.
-            login_user(current_user._get_current_object())
             flash("Your password is changed. Other sessions are signed out.", "success")
             return redirect(url_for("control_panel.account"))
-    return render_template("control_panel/account.html", form=form)
+    return render_template(
+        "control_panel/account.html",
+        form=form,
+        others=others,
+        sessions=sessions.live_sessions(current_user),
+    )

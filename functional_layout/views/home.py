@@ -1,13 +1,14 @@
 """The home area: the landing page, signing up, signing in and out, and the health check."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from functional_layout.forms.home import LoginForm, SignupForm
 from shared_models import RuleViolation, accounts, queries
 from shared_models.urls import safe_next_path
+from shared_web.auth import sign_in, sign_out
 from shared_web.extensions import limiter
-from shared_web.throttling import configured_limit, sign_in_failed, submitted_account
+from shared_web.throttling import configured_limit, submitted_account
 
 bp = Blueprint("home", __name__)
 
@@ -34,21 +35,16 @@ def signup():
         except RuleViolation as violation:
             form.reject(violation)
         else:
-            login_user(user)
+            sign_in(user)
             flash(f"Welcome to Inkpot! Your site lives at /sites/{user.site.slug}/.", "success")
             return redirect(url_for("control_panel.dashboard"))
     return render_template("home/signup.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(configured_limit("LOGIN_RATE_LIMIT_PER_CLIENT"), methods=["POST"])
 @limiter.limit(
-    configured_limit("LOGIN_RATE_LIMIT_PER_CLIENT"), methods=["POST"], deduct_when=sign_in_failed
-)
-@limiter.limit(
-    configured_limit("LOGIN_RATE_LIMIT_PER_ACCOUNT"),
-    key_func=submitted_account,
-    methods=["POST"],
-    deduct_when=sign_in_failed,
+    configured_limit("LOGIN_RATE_LIMIT_PER_ACCOUNT"), key_func=submitted_account, methods=["POST"]
 )
 def login():
     """Sign in, then go where the visitor was headed (same-site paths only)."""
@@ -59,7 +55,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             return redirect(next_path or url_for("control_panel.dashboard"))
         form.form_errors.append("That email and password don't match an active account.")
     return render_template("home/login.html", form=form, next_path=next_path)
@@ -68,7 +64,7 @@ def login():
 @bp.post("/logout")
 def logout():
     """Sign out."""
-    logout_user()
+    sign_out()
     flash("You are signed out.", "info")
     return redirect(url_for("home.index"))
 

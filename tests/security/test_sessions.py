@@ -1,4 +1,4 @@
-"""Sessions end when they should: on a password change, on suspension, remember-me cookies too."""
+"""Sessions end on the server: at sign-out, password change and suspension, copies included."""
 
 import pytest
 
@@ -125,9 +125,72 @@ def test_signing_out_drops_the_remember_me_cookie(app, writer):
 
 
 def test_a_forged_session_id_signs_in_nobody(app, writer):
-    # Flask-Login keeps "<user id>:<session generation>"; the remember cookie is signed,
-    # so a cookie naming another id or generation is refused.
+    # The remember cookie holds "<session row>.<secret>|<signature>": another row's
+    # number, or a guessed secret, fails the signature or the secret's hash.
     value = remember_cookie(app, sign_in(app, remember=True))
-    user_id, _, digest = value.partition("|")
-    forged = f"{user_id.split(':')[0]}:7|{digest}"
-    assert not signed_in(replay(app, forged))
+    session_id, _, digest = value.partition("|")
+    number, _, secret = session_id.partition(".")
+    for forged in (f"{int(number) + 1}.{secret}|{digest}", f"{number}.{secret[:-2]}xx|{digest}"):
+        assert not signed_in(replay(app, forged))
+
+
+def session_cookie(app, client) -> str:
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None, "no session cookie was set"
+    return cookie.value
+
+
+def copy_of(app, name: str, value: str):
+    """Another browser holding a copy of one cookie (stolen, or from a shared computer)."""
+    client = app.test_client()
+    client.set_cookie(app.config[name], value)
+    return client
+
+
+@pytest.mark.parametrize("remember", [False, True])
+def test_a_copied_cookie_stops_working_at_sign_out(app, writer, remember):
+    browser = sign_in(app, remember=remember)
+    copies = [copy_of(app, "SESSION_COOKIE_NAME", session_cookie(app, browser))]
+    if remember:
+        copies.append(copy_of(app, "REMEMBER_COOKIE_NAME", remember_cookie(app, browser)))
+    assert all(signed_in(copy) for copy in copies)
+
+    browser.submit("/logout")
+
+    assert not any(signed_in(copy) for copy in copies)
+
+
+def test_a_copied_session_cookie_stops_working_after_a_password_change(app, writer):
+    browser = sign_in(app)
+    copy = copy_of(app, "SESSION_COOKIE_NAME", session_cookie(app, browser))
+
+    change_password(sign_in(app))
+
+    assert not signed_in(copy)
+
+
+def test_the_account_page_lists_the_signed_in_browsers(app, writer):
+    sign_in(app, remember=True)
+    here = sign_in(app)
+
+    page = here.get("/dashboard/account").get_data(as_text=True)
+
+    assert page.count("<li>") >= 2
+    assert "This browser" in page
+    assert "kept signed in" in page
+    assert "Sign out everywhere else" in page
+
+
+def test_signing_out_everywhere_else_keeps_only_this_browser(app, writer, audit_events):
+    others = [sign_in(app, remember=True), sign_in(app)]
+    here = sign_in(app)
+
+    response = here.submit("/dashboard/account", {"sign_out_others": "Sign out everywhere else"})
+
+    assert response.status_code == 302
+    assert "Signed out of 2 other sessions." in here.get("/dashboard/account").get_data(True)
+    assert signed_in(here)
+    assert not any(signed_in(other) for other in others)
+    assert audit_events()[-1][0] == "user.sessions_ended"
+    # Nothing else happened: the password is unchanged.
+    assert sign_in(app) is not None

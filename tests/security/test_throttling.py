@@ -6,6 +6,7 @@ import pytest
 from limits import parse_many
 
 from shared_models import db
+from shared_models.models import AuditEvent
 from tests.conftest import PASSWORD, InkpotClient, make_app
 
 from .conftest import free_port
@@ -95,11 +96,43 @@ def test_unknown_and_known_accounts_are_throttled_alike(throttled_app, writer):
         assert fail_sign_in(client, email, "203.0.113.9").status_code == 429
 
 
-def test_successful_sign_ins_are_not_counted(throttled_app, writer):
+def test_every_sign_in_counts_even_a_successful_one(throttled_app, writer):
     client = throttled_app.test_client()
-    for _ in range(smallest_amount(throttled_app, "LOGIN_RATE_LIMIT_PER_ACCOUNT") + 2):
+    allowed = smallest_amount(throttled_app, "LOGIN_RATE_LIMIT_PER_ACCOUNT")
+    for _ in range(allowed):
         assert sign_in(client, writer).status_code == 302
         client.submit("/logout")
+    assert sign_in(client, writer).status_code == 429
+
+
+def test_a_burst_of_parallel_guesses_cannot_outrun_the_limit(throttled_app, writer):
+    """Counted before the password is checked: only the limit's worth of guesses are checked."""
+    import threading
+
+    allowed = smallest_amount(throttled_app, "LOGIN_RATE_LIMIT_PER_ACCOUNT")
+    clients = [throttled_app.test_client() for _ in range(30)]
+    for client in clients:
+        client.csrf_token()  # fetched first, so the burst is only the guesses
+    start, statuses = threading.Barrier(len(clients)), []
+
+    def guess(number, client):
+        start.wait(timeout=30)
+        statuses.append(fail_sign_in(client, writer, f"198.51.100.{number + 1}").status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(statuses) == len(clients)
+    assert statuses.count(200) == allowed
+    assert statuses.count(429) == len(clients) - allowed
+    with throttled_app.app_context():
+        failures = db.session.execute(
+            db.select(db.func.count()).where(AuditEvent.action == "user.login_failed")
+        ).scalar_one()
+    assert failures == allowed
 
 
 def test_showing_the_sign_in_form_is_never_throttled(throttled_app):
@@ -276,3 +309,40 @@ def test_an_unreachable_redis_falls_back_to_counting_in_memory(layout, database_
     assert fail_sign_in(client, "writer@example.com", "203.0.113.9").status_code == 429
     with app.app_context():
         db.engine.dispose()
+
+
+def test_password_change_guesses_are_throttled_and_audited(throttled_app, writer):
+    """A stolen session must not become a way to guess the password behind it."""
+    client = throttled_app.test_client()
+    assert sign_in(client, writer).status_code == 302
+    allowed = smallest_amount(throttled_app, "PASSWORD_CHANGE_RATE_LIMIT")
+    guess = {"current_password": WRONG, "new_password": "a-new-password-1"}
+    for _ in range(allowed):
+        assert client.submit("/dashboard/account", guess).status_code == 200
+    assert_styled_429(client.submit("/dashboard/account", guess))
+    # The right password is refused too until the window passes.
+    right = {"current_password": PASSWORD, "new_password": "a-new-password-1"}
+    assert client.submit("/dashboard/account", right).status_code == 429
+    with throttled_app.app_context():
+        failures = db.session.execute(
+            db.select(db.func.count()).where(AuditEvent.action == "user.password_change_failed")
+        ).scalar_one()
+    assert failures == allowed
+
+
+def test_password_change_guesses_count_per_account_from_any_address(throttled_app, writer):
+    signed_in = throttled_app.test_client()
+    assert sign_in(signed_in, writer).status_code == 302
+    cookie = signed_in.get_cookie(throttled_app.config["SESSION_COOKIE_NAME"]).value
+    allowed = smallest_amount(throttled_app, "PASSWORD_CHANGE_RATE_LIMIT")
+    guess = {"current_password": WRONG, "new_password": "a-new-password-1"}
+
+    def guess_from(address: str):
+        # The same session, used from a new address each time, as a botnet would.
+        client = throttled_app.test_client()
+        client.set_cookie(throttled_app.config["SESSION_COOKIE_NAME"], cookie)
+        return client.submit("/dashboard/account", guess, environ_base={"REMOTE_ADDR": address})
+
+    for number in range(allowed):
+        assert guess_from(f"198.51.100.{number + 1}").status_code == 200
+    assert guess_from("203.0.113.50").status_code == 429
