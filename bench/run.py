@@ -34,8 +34,9 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 from bench import dataset
-from bench.stacks import BenchStack, StackError, http_get, rss_bytes, start_all, stop_all
-from deploy import render
+from deploy import LAYOUTS
+from deploy.processes import http_get
+from deploy.stack import RunningStack, Stack, StackError, find_nginx, start_all, stop_all
 
 BENCH = Path(__file__).resolve().parent
 REPOSITORY = BENCH.parent
@@ -106,7 +107,7 @@ def errors(result: dict) -> int:
 def check_tools() -> str | None:
     """The message naming what is missing (nginx, wrk), or None when both are installed."""
     missing = []
-    if render.find_nginx() is None:
+    if find_nginx() is None:
         missing.append(("nginx", "nginx-light"))
     if shutil.which("wrk") is None:
         missing.append(("wrk", "wrk"))
@@ -139,7 +140,7 @@ def machine() -> dict:
         ),
         platform.processor(),
     )
-    nginx = subprocess.run([render.find_nginx(), "-v"], capture_output=True, text=True, check=False)
+    nginx = subprocess.run([find_nginx(), "-v"], capture_output=True, text=True, check=False)
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
     return {
         "cores": os.cpu_count(),
@@ -233,7 +234,7 @@ class Run:
     """What one benchmark run measures with, and the stacks and cookies it measures."""
 
     arguments: argparse.Namespace
-    stacks: dict[str, BenchStack]
+    stacks: dict[str, RunningStack]
     cookies: dict[str, str] = field(default_factory=dict)
 
     def headers_for(self, scenario: Scenario) -> dict[str, str]:
@@ -252,7 +253,7 @@ class Run:
             print(f"Warming up ({arguments.warmup:g} s per scenario)…", flush=True)
             for scenario in scenarios:
                 run_wrk(
-                    self.stacks[scenario.stack].port,
+                    self.stacks[scenario.stack].config.port,
                     scenario.path,
                     scenario.connections or arguments.connections,
                     arguments.warmup,
@@ -263,7 +264,7 @@ class Run:
             print(f"Round {number} of {arguments.rounds} (load {load_average()})", flush=True)
             for scenario in scenarios:
                 result = run_wrk(
-                    self.stacks[scenario.stack].port,
+                    self.stacks[scenario.stack].config.port,
                     scenario.path,
                     scenario.connections or arguments.connections,
                     arguments.duration,
@@ -281,33 +282,36 @@ class Run:
 # --- The main benchmark -----------------------------------------------------------------
 
 
-def main_stacks(arguments, database: Path, run_dir: Path) -> dict[str, BenchStack]:
-    layout = arguments.layout
-    remote = {"BENCH_DB_LATENCY_MS": f"{arguments.db_latency_ms:g}"}
-    sync = ["--worker-class", "sync"]
+def bench_stack(arguments, run_dir: Path, database: Path, settings=None, **fields) -> Stack:
+    """deploy/'s stack on the benchmark's database; --setting values, then the stack's own, win."""
+    values = {
+        "DATABASE_URL": f"sqlite:///{database}",
+        # Every load-test request comes from 127.0.0.1, so throttling is off.
+        "RATELIMIT_ENABLED": "false",
+        **arguments.setting,
+        **(settings or {}),
+    }
+    return Stack(arguments.layout, run_dir, settings=values, **fields)
+
+
+def main_stacks(arguments, database: Path, run_dir: Path) -> dict[str, Stack]:
+    """The product as deployed, the hello baseline, sync workers, and the remote-database pair."""
     stacks = {
-        # The product as deployed: deploy/wsgi.py, gunicorn.conf.py's settings, untouched.
-        "app": BenchStack("app", layout, run_dir / "app", database, wsgi_app=None),
-        "hello": BenchStack("hello", layout, run_dir / "hello", database,
-                            wsgi_app="bench.hello:app"),
-        "app-sync": BenchStack("app-sync", layout, run_dir / "app-sync", database,
-                               wsgi_app=None, gunicorn_args=sync),
-    }  # fmt: skip
+        "app": bench_stack(arguments, run_dir / "app", database),
+        "hello": bench_stack(arguments, run_dir / "hello", database, wsgi_app="bench.hello:app"),
+        "app-sync": bench_stack(arguments, run_dir / "app-sync", database, worker_class="sync"),
+    }
     if not arguments.no_remote:
-        stacks["remote-gevent"] = BenchStack(
-            "remote-gevent", layout, run_dir / "remote-gevent", database, settings=remote
-        )
-        stacks["remote-sync"] = BenchStack(
-            "remote-sync", layout, run_dir / "remote-sync", database, settings=remote,
-            gunicorn_args=sync,
-        )  # fmt: skip
-    return with_settings(stacks, arguments)
-
-
-def with_settings(stacks: dict[str, BenchStack], arguments) -> dict[str, BenchStack]:
-    """--setting KEY=VALUE into every stack's env file; a stack's own settings win."""
-    for stack in stacks.values():
-        stack.settings = {**arguments.setting, **stack.settings}
+        remote = {"BENCH_DB_LATENCY_MS": f"{arguments.db_latency_ms:g}"}
+        for name, worker_class in (("remote-gevent", None), ("remote-sync", "sync")):
+            stacks[name] = bench_stack(
+                arguments,
+                run_dir / name,
+                database,
+                wsgi_app="bench.wsgi:app",
+                worker_class=worker_class,
+                settings=remote,
+            )
     return stacks
 
 
@@ -340,6 +344,14 @@ def main_scenarios(arguments, post_path: str) -> list[Scenario]:
     return scenarios
 
 
+def rss_bytes(pid: int) -> int:
+    """A process's resident set size, from /proc/PID/status."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
 def measure_memory(arguments, database: Path, run_dir: Path, post_path: str) -> dict:
     """One gevent worker's RSS after the first and after the last of many requests.
 
@@ -348,15 +360,13 @@ def measure_memory(arguments, database: Path, run_dir: Path, post_path: str) -> 
     answer the public pages from its cache): the public pages anonymously, the
     dashboard and a post signed in.
     """
-    stack = BenchStack("memory", arguments.layout, run_dir / "memory", database, wsgi_app=None,
-                       gunicorn_args=["--max-requests", "0"],
-                       settings={**arguments.setting, "WEB_CONCURRENCY": "1"})  # fmt: skip
+    config = bench_stack(arguments, run_dir / "memory", database, workers=1, max_requests=0)
     site = f"/sites/{dataset.BENCH_USERNAME}/"
     paths = ["/", site, post_path, site + "feed.xml", "+/dashboard/", f"+{post_path}"]
     first, last = arguments.memory_requests
-    start_all([stack])
+    (stack,) = start_all([config], migrate_first=False)
     try:
-        cookie = sign_in(stack.port, dataset.BENCH_EMAIL, dataset.BENCH_PASSWORD)
+        cookie = sign_in(stack.config.port, dataset.BENCH_EMAIL, dataset.BENCH_PASSWORD)
         (worker,) = stack.worker_pids()
         samples = []
         done, errors_so_far, rate = 0, 0, 200.0
@@ -368,7 +378,7 @@ def measure_memory(arguments, database: Path, run_dir: Path, post_path: str) -> 
                 command = [
                     "wrk", "--threads=1", "--connections=10", f"--duration={seconds}s",
                     "--timeout=10s", f"--script={MIX_SCRIPT}",
-                    f"http://127.0.0.1:{stack.app_port}/", "--", cookie, *paths,
+                    f"http://127.0.0.1:{stack.config.app_ports[0]}/", "--", cookie, *paths,
                 ]  # fmt: skip
                 finished = subprocess.run(
                     command, capture_output=True, text=True, timeout=seconds + 60, check=True
@@ -464,21 +474,21 @@ def benchmark(arguments) -> int:
     load_before = load_average()
     database = dataset.ensure_database(arguments.sites, arguments.posts)
     with tempfile.TemporaryDirectory(prefix="inkpot-bench-") as run_dir:
-        stacks = main_stacks(arguments, database, Path(run_dir))
-        print(f"Starting {len(stacks)} stacks ({', '.join(stacks)})…", flush=True)
-        start_all(list(stacks.values()))
+        configs = main_stacks(arguments, database, Path(run_dir))
+        print(f"Starting {len(configs)} stacks ({', '.join(configs)})…", flush=True)
+        stacks = dict(zip(configs, start_all(configs.values(), migrate_first=False), strict=True))
         try:
             run = Run(arguments, stacks)
             for name, stack in stacks.items():
                 if name != "hello":
                     run.cookies[name] = sign_in(
-                        stack.port, dataset.BENCH_EMAIL, dataset.BENCH_PASSWORD
+                        stack.config.port, dataset.BENCH_EMAIL, dataset.BENCH_PASSWORD
                     )
-            post_path = newest_post_path(stacks["app"].port, dataset.BENCH_USERNAME)
+            post_path = newest_post_path(stacks["app"].config.port, dataset.BENCH_USERNAME)
             scenarios = main_scenarios(arguments, post_path)
             run.measure(scenarios)
         finally:
-            stop_all(list(stacks.values()))
+            stop_all(stacks.values())
         memory = None
         if not arguments.no_memory:
             print("Memory: one gevent worker, never recycled…", flush=True)
@@ -505,7 +515,7 @@ def benchmark(arguments) -> int:
             "connections": arguments.connections, "threads": arguments.threads,
             "remote_connections": arguments.remote_connections,
             "db_latency_ms": arguments.db_latency_ms,
-            "gunicorn_workers": stacks["app"].workers,
+            "gunicorn_workers": configs["app"].worker_count,
             "extra_settings": arguments.setting,
         },
         "scenarios": list(rows.values()),
@@ -541,14 +551,12 @@ def growth(arguments) -> int:
     databases = {size: dataset.ensure_database(arguments.sites, size) for size in (small, large)}
     site = f"/sites/{dataset.BENCH_USERNAME}/"
     with tempfile.TemporaryDirectory(prefix="inkpot-growth-") as run_dir:
-        stacks = {
-            f"posts-{size}": BenchStack(f"posts-{size}", arguments.layout,
-                                        Path(run_dir) / str(size), path, wsgi_app=None)
-            for size, path in databases.items()
-        }  # fmt: skip
-        with_settings(stacks, arguments)
-        print(f"Starting {len(stacks)} stacks…", flush=True)
-        start_all(list(stacks.values()))
+        configs = {
+            f"posts-{size}": bench_stack(arguments, Path(run_dir) / str(size), database)
+            for size, database in databases.items()
+        }
+        print(f"Starting {len(configs)} stacks…", flush=True)
+        stacks = dict(zip(configs, start_all(configs.values(), migrate_first=False), strict=True))
         scenarios = []
         try:
             for size in (small, large):
@@ -563,7 +571,7 @@ def growth(arguments) -> int:
                 ]  # fmt: skip
             Run(arguments, stacks).measure(scenarios)
         finally:
-            stop_all(list(stacks.values()))
+            stop_all(stacks.values())
     rows = {scenario.key: scenario.summary() for scenario in scenarios}
     for row in rows.values():
         row["connections"] = row["connections"] or arguments.connections
@@ -624,9 +632,7 @@ def setting(text: str) -> tuple[str, str]:
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--layout", choices=render.LAYOUTS, default=os.environ.get("LAYOUT", "functional")
-    )
+    parser.add_argument("--layout", choices=LAYOUTS, default=os.environ.get("LAYOUT", LAYOUTS[0]))
     parser.add_argument("--sites", type=int, default=100, help="sites in the database (100)")
     parser.add_argument(
         "--posts", type=int, default=10_000, help="posts in all, spread over the sites (10,000)"
