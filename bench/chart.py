@@ -120,7 +120,7 @@ def draw_chart(results: dict, output: Path) -> Path:
 
 
 def main() -> int:
-    from bench.run import CHART, RESULTS
+    from bench.report import CHART, RESULTS
 
     draw_chart(json.loads(RESULTS.read_text()), CHART)
     print(f"Drew {CHART}")
