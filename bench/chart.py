@@ -69,14 +69,17 @@ def svg(results: dict) -> str:
     ]
     for decade in range(decades + 1):
         gx = LABEL_WIDTH + BAR_WIDTH * decade / decades
-        parts.append(f'<line x1="{gx:.1f}" y1="{TOP - 6}" x2="{gx:.1f}" '
-                     f'y2="{TOP + ROW * len(rows)}" stroke="#e5e7eb"/>')  # fmt: skip
-        parts.append(f'<text x="{gx:.1f}" y="{TOP + ROW * len(rows) + 14}" fill="#6b7280" '
-                     f'text-anchor="middle">{10**decade:,}</text>')  # fmt: skip
+        bottom = TOP + ROW * len(rows)
+        parts += [
+            f'<line x1="{gx:.1f}" y1="{TOP - 6}" x2="{gx:.1f}" y2="{bottom}" stroke="#e5e7eb"/>',
+            f'<text x="{gx:.1f}" y="{bottom + 14}" fill="#6b7280" text-anchor="middle">'
+            f"{10**decade:,}</text>",
+        ]
     for index, row in enumerate(rows):
         y = TOP + ROW * index
-        label = f"{row['label']} (c{row['connections']})" if row["key"].startswith("remote") \
-            else row["label"]  # fmt: skip
+        label = row["label"]
+        if row["key"].startswith("remote"):
+            label += f" (c{row['connections']})"
         value = f"{row['rps']:,.0f}/s · p99 {row['p99_ms']:,.0f} ms"
         if row["errors"]:
             value += f" · {row['errors']} errors"
@@ -87,8 +90,12 @@ def svg(results: dict) -> str:
             f'<text x="{x(row["rps"]) + 6:.1f}" y="{y + 15}" fill="#111827">{escape(value)}</text>',
         ]
     legend_y = height - 10
-    legend = [("yardsticks", "#6b7280"), ("nginx micro-cache", "#15803d"),
-              ("the app renders", APP_COLOUR), ("remote database", REMOTE_COLOUR)]  # fmt: skip
+    legend = [
+        ("yardsticks", "#6b7280"),
+        ("nginx micro-cache", "#15803d"),
+        ("the app renders", APP_COLOUR),
+        ("remote database", REMOTE_COLOUR),
+    ]
     lx = 12
     for name, fill in legend:
         parts.append(f'<rect x="{lx}" y="{legend_y - 10}" width="10" height="10" fill="{fill}"/>')
@@ -120,7 +127,7 @@ def draw_chart(results: dict, output: Path) -> Path:
 
 
 def main() -> int:
-    from bench.run import CHART, RESULTS
+    from bench.report import CHART, RESULTS
 
     draw_chart(json.loads(RESULTS.read_text()), CHART)
     print(f"Drew {CHART}")

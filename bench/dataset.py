@@ -212,10 +212,16 @@ def build(path: Path, sites: int, posts: int) -> None:
         for chunk in post_rows(sites, posts, rendered, rng):
             db.session.execute(insert(Post), chunk)
         events = [
-            {"action": "user.signup", "actor_id": row["id"], "target_type": "user",
-             "target_id": row["id"], "detail": row["username"], "created_at": row["created_at"]}
+            {
+                "action": "user.signup",
+                "actor_id": row["id"],
+                "target_type": "user",
+                "target_id": row["id"],
+                "detail": row["username"],
+                "created_at": row["created_at"],
+            }
             for row in user_rows(sites, password_hash)
-        ]  # fmt: skip
+        ]
         db.session.execute(insert(AuditEvent), events)
         db.session.commit()
         db.engine.dispose()  # closes the last connection, which folds the WAL into the file
@@ -238,8 +244,8 @@ def ensure_database(sites: int, posts: int, log=print) -> Path:
     build(partial, sites, posts)
     partial.rename(path)
     seconds = time.monotonic() - started
-    log(f"Built {path.relative_to(DATA.parent.parent)}: {sites} sites, {posts:,} posts "
-        f"in {seconds:.1f} s.")  # fmt: skip
+    name = path.relative_to(DATA.parent.parent)
+    log(f"Built {name}: {sites} sites, {posts:,} posts in {seconds:.1f} s.")
     return path
 
 

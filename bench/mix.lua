@@ -1,4 +1,4 @@
--- wrk script for bench/run.py's memory check: cycles through several pages, some signed in.
+-- wrk script for bench/measure.py's memory check: cycles through several pages, some signed in.
 -- Arguments (after --): the session cookie, then paths; a path starting with "+" is
 -- requested with the cookie, any other without. Prints one JSON line at the end.
 local cookie, paths, sent = "", {}, 0

@@ -1,4 +1,4 @@
--- wrk reporting for bench/run.py: one JSON line with the numbers the table needs.
+-- wrk reporting for bench/measure.py: one JSON line with the numbers the table needs.
 -- Latencies are in microseconds; status errors are responses with a status over 399.
 done = function(summary, latency, requests)
   local e = summary.errors

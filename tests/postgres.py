@@ -4,13 +4,14 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
+
+from deploy.processes import free_port
 
 # Debian and Ubuntu keep the server binaries out of PATH, one folder per major version.
 BINARY_GLOBS = ["/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin"]
@@ -26,13 +27,6 @@ def unavailable(reason: str) -> None:
     if os.environ.get("CI", "").strip().lower() == "true":
         pytest.fail(f"{reason} (CI=true: every test must run)", pytrace=False)
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def find_binaries() -> Path | None:

@@ -4,10 +4,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.deploy.stacks import STACK_LAYOUTS, RunningStack, start_stack
+from deploy import LAYOUTS
+from deploy.stack import RunningStack
+from tests.deploy.stacks import start_stack
 
 
-@pytest.fixture(scope="module", params=STACK_LAYOUTS)
+@pytest.fixture(scope="module", params=LAYOUTS)
 def stack(request, tmp_path_factory) -> Iterator[RunningStack]:
     """The production stack for one layout on a SQLite database, shared by a module's tests."""
     running = start_stack(request.param, tmp_path_factory.mktemp(f"stack-{request.param}"))

@@ -1,20 +1,13 @@
-"""Running the real production stack on loopback for tests, and visiting it like a browser.
+"""What the deploy tests add to deploy/stack.py: a browser stand-in, background load, skips.
 
-Each stack is rendered by deploy/render.py (what `make serve` runs) into a temporary
-directory, on free ports, and stopped at the end, its processes killed if need be.
-Without nginx (or PostgreSQL, or a layout) these tests skip, except under CI=true,
-where they fail.
+Every stack is started by deploy.stack (what `make serve` and `make bench` run), on
+free ports in a temporary directory, and stopped at the end, its processes killed
+if need be. Without nginx (or PostgreSQL, or redis-server) these tests skip, except
+under CI=true, where they fail.
 """
 
-import contextlib
 import http.client
-import importlib.util
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -25,72 +18,54 @@ from urllib.parse import urlencode
 
 import pytest
 
-from deploy import render
+from deploy.processes import free_port, system_program
+from deploy.stack import RunningStack, Stack, StackError, find_nginx, start_all
 from tests.conftest import CSRF_FIELD, PASSWORD
-from tests.postgres import free_port, unavailable
+from tests.postgres import unavailable
 
-STACK_LAYOUTS = ["functional", "divisional"]
-STARTUP_TIMEOUT = 30
-# Free ports are picked, then bound by gunicorn and nginx: on a busy machine another
-# process can take one in between. Then the stack is started again on new ports.
-PORT_ATTEMPTS = 3
-PORT_CLASH = re.compile(r"Address already in use|Connection in use")
-# Settings every test stack shares: two workers, so one can die while the other serves,
-# and no sign-in throttling, since every test visitor comes from 127.0.0.1.
-TEST_SETTINGS = {"WEB_CONCURRENCY": "2", "RATELIMIT_ENABLED": "false"}
+# Two workers, so that one can die while the other serves.
+TEST_WORKERS = 2
+# Every test visitor comes from 127.0.0.1, so sign-in throttling is off.
+TEST_SETTINGS = {"RATELIMIT_ENABLED": "false"}
 
 
-def require_nginx() -> str:
-    nginx = render.find_nginx()
-    if nginx is None:
+def require_nginx() -> None:
+    if find_nginx() is None:
         unavailable("nginx is not installed (apt-get install nginx-light)")
-    return nginx
 
 
-def require_layout(layout: str) -> None:
-    if importlib.util.find_spec(f"{layout}_layout") is None:
-        unavailable(f"the {layout} layout is not in this checkout yet")
+def require_redis() -> None:
+    if system_program("redis-server") is None:
+        unavailable("redis-server is not installed (apt-get install redis-server)")
 
 
-def wait_until(condition: Callable[[], object], timeout: float, what: str, interval=0.1):
-    """Poll until condition() is truthy and return its value; fail saying `what` never happened."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            value = condition()
-            if value:
-                return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
+def start_stack(
+    layout: str,
+    run_dir: Path,
+    app_count: int = 1,
+    migrate: bool = True,
+    settings: dict[str, str] | None = None,
+    workers: int = TEST_WORKERS,
+    **fields,
+) -> RunningStack:
+    """The layout's stack on free ports, serving when this returns; `fields` as in Stack.
 
-
-def children_of(pid: int) -> set[int]:
-    """Direct children of a process, from /proc."""
-    children = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            # The command name may hold spaces or parentheses; the parent pid follows the last ")".
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                children.add(int(stat.parent.name))
-    return children
-
-
-def descendants_of(pid: int) -> set[int]:
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = set().union(*(children_of(parent) for parent in frontier)) - found
-        found |= frontier
-    return found
-
-
-def is_alive(pid: int) -> bool:
+    migrate=False for a database that is migrated already.
+    """
+    require_nginx()
+    config = Stack(
+        layout,
+        run_dir,
+        app_ports=[free_port() for _ in range(app_count)],
+        settings={**TEST_SETTINGS, **(settings or {})},
+        workers=workers,
+        **fields,
+    )
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+        (running,) = start_all([config], migrate_first=migrate)
+    except StackError as error:
+        pytest.fail(f"the {layout} stack did not start: {error}", pytrace=False)
+    return running
 
 
 @dataclass
@@ -160,160 +135,6 @@ class Visitor:
     def write_post(self, title: str, body: str = "Written through nginx.") -> Response:
         fields = {"title": title, "body": body, "published": "y"}
         return self.submit("/dashboard/posts/new", fields)
-
-
-@dataclass
-class RunningStack:
-    """A rendered stack with its supervisord running; stop() leaves no process behind."""
-
-    config: render.Stack
-    supervisord: subprocess.Popen
-    # Processes a test orphaned on purpose (workers of a killed master), killed at the end.
-    strays: set[int] = field(default_factory=set)
-
-    @property
-    def url(self) -> str:
-        return self.config.url
-
-    def visitor(self) -> Visitor:
-        return Visitor(self.url)
-
-    def supervisorctl(self, *arguments: str) -> subprocess.CompletedProcess:
-        command = [
-            render.environment_program("supervisorctl"),
-            "-c",
-            str(self.config.supervisord_conf),
-        ]
-        return subprocess.run(
-            [*command, *arguments], capture_output=True, text=True, timeout=60, check=False
-        )
-
-    def states(self) -> dict[str, str]:
-        """supervisor's view: program name → RUNNING, STARTING, BACKOFF, ..."""
-        lines = self.supervisorctl("status").stdout.splitlines()
-        return {line.split()[0]: line.split()[1] for line in lines if line.strip()}
-
-    def master_pid(self, program: str = "inkpot") -> int:
-        return int(self.supervisorctl("pid", program).stdout.strip() or 0)
-
-    def worker_pids(self, program: str = "inkpot") -> set[int]:
-        return children_of(self.master_pid(program))
-
-    def wait_until_serving(self, timeout: float = STARTUP_TIMEOUT) -> None:
-        """Every program RUNNING (up for startsecs) and the site answering through nginx."""
-        expected = len(self.config.programs) + 1
-        wait_until(
-            lambda: list(self.states().values()) == ["RUNNING"] * expected,
-            timeout,
-            f"supervisor to report all programs RUNNING (now {self.states()})",
-        )
-        wait_until(self.answers_health_check, timeout, "/healthz")
-        workers = int(self.config.settings.get("WEB_CONCURRENCY", 1))
-        for program in self.config.programs:
-            wait_until(
-                lambda program=program: len(self.worker_pids(program)) == workers,
-                timeout,
-                f"{program} to run {workers} workers",
-            )
-
-    def apps_listen(self) -> bool:
-        """Every gunicorn accepts connections on its port."""
-        for port in self.config.app_ports:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-
-    def answers_health_check(self) -> bool:
-        return self.visitor().get("/healthz").status == 200
-
-    def port_clash(self) -> bool:
-        return PORT_CLASH.search(self.all_logs()) is not None
-
-    def all_logs(self) -> str:
-        return "\n".join(
-            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
-            for path in sorted((self.config.run_dir / "logs").glob("*.log"))
-        )
-
-    def read_log(self, name: str) -> str:
-        path = self.config.log(name)
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    def stop(self, graceful: bool = True) -> None:
-        """Stop supervisord and everything under it; graceful=False kills at once."""
-        processes = descendants_of(self.supervisord.pid) | self.strays
-        if self.supervisord.poll() is None:
-            self.supervisord.send_signal(signal.SIGTERM if graceful else signal.SIGKILL)
-            try:
-                self.supervisord.wait(timeout=45)
-            except subprocess.TimeoutExpired:
-                self.supervisord.kill()
-                self.supervisord.wait(timeout=10)
-        for pid in processes:
-            if is_alive(pid):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-
-
-def start_stack(
-    layout: str, run_dir: Path, app_count: int = 1, migrate: bool = True, **settings: str
-) -> RunningStack:
-    """Render, migrate (`flask db upgrade`, as on a server) and start a stack on free ports.
-
-    It is serving when this returns. migrate=False for a database that is migrated already.
-    """
-    require_nginx()
-    require_layout(layout)
-    for attempt in range(1, PORT_ATTEMPTS + 1):
-        config = render.Stack(
-            layout=layout,
-            run_dir=run_dir,
-            port=free_port(),
-            app_ports=[free_port() for _ in range(app_count)],
-            settings={**TEST_SETTINGS, **settings},
-        )
-        shutil.rmtree(config.run_dir / "logs", ignore_errors=True)
-        render.render(config)
-        if migrate:
-            render.migrate(config, capture_output=True)
-        supervisord = subprocess.Popen(
-            [
-                render.environment_program("supervisord"), "--nodaemon",
-                "--configuration", str(config.supervisord_conf),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
-        running = RunningStack(config, supervisord)
-        try:
-            # The app first, as on a server: requests nginx passed to a gunicorn not yet
-            # listening would count as failures against it (max_fails).
-            outcome = wait_until(
-                lambda running=running: "clash" if running.port_clash() else running.apps_listen(),
-                STARTUP_TIMEOUT,
-                "gunicorn to listen",
-            )
-            if outcome != "clash":
-                outcome = wait_until(
-                    lambda running=running: (
-                        "clash" if running.port_clash() else running.answers_health_check()
-                    ),
-                    STARTUP_TIMEOUT,
-                    "the stack to answer /healthz",
-                )
-            # Another process took a port between our picking it and binding it.
-            if outcome == "clash" and attempt < PORT_ATTEMPTS:
-                running.stop(graceful=False)
-                continue
-            if outcome == "clash":
-                pytest.fail("every attempt found a port taken")
-            running.wait_until_serving()
-            return running
-        except (Exception, pytest.fail.Exception) as error:
-            logs = running.all_logs()
-            running.stop(graceful=False)
-            pytest.fail(f"the {layout} stack did not start: {error}\n{logs}", pytrace=False)
-    raise AssertionError("unreachable")
 
 
 @dataclass

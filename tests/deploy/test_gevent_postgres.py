@@ -1,80 +1,24 @@
 """gevent and psycopg 3 cooperate: N requests each waiting on PostgreSQL take about as long as one.
 
-Each test runs gunicorn with the shipped deploy/gunicorn.conf.py and one gevent
-worker, serving the real app plus a route that holds a pooled connection through
-`SELECT pg_sleep(0.2)`. The last test sets the known trap on purpose (psycopg
-imported before gevent patches) to show the measurement tells the two apart.
+Each test runs the production stack with one gevent worker of the shipped
+deploy/gunicorn.conf.py, serving the real app plus a route that holds a pooled
+connection through `SELECT pg_sleep(0.2)`, and asks gunicorn directly. The last
+tests set the known trap on purpose (psycopg imported before gevent patches) to
+show that the measurement tells the two apart.
 """
 
 import json
-import os
-import signal
-import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from deploy import render
-from tests.deploy.stacks import (
-    PORT_ATTEMPTS,
-    PORT_CLASH,
-    STACK_LAYOUTS,
-    Visitor,
-    require_layout,
-    wait_until,
-)
-from tests.postgres import free_port
+from tests.deploy.stacks import Visitor, start_stack
 
 pytestmark = pytest.mark.slow
 
 CONCURRENT = 20
 SLEEP = 0.2
-
-
-def start_gunicorn(tmp_path: Path, layout: str, database_url: str, *extra: str, **more: str):
-    """One gevent worker of the shipped config, on a free port, its pool sized for CONCURRENT."""
-    port = free_port()
-    env_file = tmp_path / "inkpot.env"
-    settings = {
-        "APP_ENV": "production",
-        "LAYOUT": layout,
-        "SECRET_KEY": "s" * 64,
-        "DATABASE_URL": database_url,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "DATABASE_POOL_SIZE": str(CONCURRENT),
-        "DATABASE_MAX_OVERFLOW": "0",
-        **more,
-    }
-    env_file.write_text("".join(f"{key}={value}\n" for key, value in settings.items()))
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen(
-        [render.environment_program("gunicorn"), "--config", "deploy/gunicorn.conf.py", *extra],
-        cwd=render.REPOSITORY,
-        env={**os.environ, "INKPOT_ENV_FILE": str(env_file)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    return server, Visitor(f"http://127.0.0.1:{port}"), log
-
-
-def port_clash(tmp_path: Path) -> bool:
-    return PORT_CLASH.search((tmp_path / "gunicorn.log").read_text(errors="replace")) is not None
-
-
-def stop_gunicorn(server: subprocess.Popen, log) -> None:
-    with_group = os.getpgid(server.pid) if server.poll() is None else None
-    if with_group:
-        os.killpg(with_group, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(with_group, signal.SIGKILL)
-            server.wait(timeout=10)
-    log.close()
 
 
 def concurrent_sleeps(visitor: Visitor) -> tuple[float, list]:
@@ -96,32 +40,34 @@ def concurrent_sleeps(visitor: Visitor) -> tuple[float, list]:
     return time.monotonic() - began, answers
 
 
-def measure(tmp_path, layout, database_url, app_uri, *extra, warm_up=True, **settings) -> tuple:
+def measure(tmp_path, layout, database_url, app, *options, warm_up=True, **settings) -> tuple:
     """(seconds for the concurrent batch, wait functions used, pool sizes seen)."""
-    for _attempt in range(PORT_ATTEMPTS):
-        server, visitor, log = start_gunicorn(
-            tmp_path, layout, database_url, app_uri, *extra, **settings
-        )
-        started = wait_until(
-            lambda visitor=visitor: "clash" if port_clash(tmp_path) else visitor.get("/healthz"),
-            30,
-            "gunicorn to serve",
-        )
-        if started != "clash":
-            break
-        stop_gunicorn(server, log)  # its port was taken meanwhile: again, on another
-    else:
-        pytest.fail("every port picked for gunicorn was taken before it could bind")
+    stack = start_stack(
+        layout,
+        tmp_path,
+        migrate=False,  # a copy of the migrated template
+        workers=1,
+        wsgi_app=app,
+        gunicorn_args=options,
+        # Sized for CONCURRENT: the pool would otherwise be what makes requests wait.
+        settings={
+            "DATABASE_URL": database_url,
+            "DATABASE_POOL_SIZE": str(CONCURRENT),
+            "DATABASE_MAX_OVERFLOW": "0",
+            **settings,
+        },
+    )
     try:
-        assert started.status == 200
+        # Straight to gunicorn: nginx's part is not what is measured.
+        visitor = Visitor(f"http://127.0.0.1:{stack.config.app_ports[0]}")
         if warm_up:  # so that the measured batch finds the pool's connections open
             concurrent_sleeps(visitor)
         elapsed, answers = concurrent_sleeps(visitor)
     finally:
-        stop_gunicorn(server, log)
+        stack.stop(graceful=False)
     assert [answer.status for answer in answers] == [200] * CONCURRENT
     payloads = [json.loads(answer.body) for answer in answers]
-    how = " ".join([app_uri, *extra, *(f"{k}={v}" for k, v in settings.items())])
+    how = " ".join([app, *options, *(f"{k}={v}" for k, v in settings.items())])
     print(f"\n{CONCURRENT} × pg_sleep({SLEEP}) at once, {how}: {elapsed:.2f} s")
     return (
         elapsed,
@@ -130,17 +76,11 @@ def measure(tmp_path, layout, database_url, app_uri, *extra, warm_up=True, **set
     )
 
 
-@pytest.fixture(params=STACK_LAYOUTS)
-def stack_layout(request):
-    require_layout(request.param)
-    return request.param
-
-
 def test_concurrent_database_waits_overlap_under_the_shipped_config(
-    tmp_path, stack_layout, postgresql_database_url
+    tmp_path, layout, postgresql_database_url
 ):
     elapsed, wait_functions, pool_sizes = measure(
-        tmp_path, stack_layout, postgresql_database_url, "tests.deploy.probe_app:app"
+        tmp_path, layout, postgresql_database_url, "tests.deploy.probe_app:app"
     )
     assert "wait_c" not in wait_functions  # psycopg chose a wait that yields to gevent
     assert pool_sizes == {CONCURRENT}  # DATABASE_POOL_SIZE reached the engine

@@ -6,24 +6,15 @@ request with one goes to the app and its answer is not stored; an answer that
 sets a cookie is never stored either. X-Cache-Status tells how nginx answered.
 """
 
-import re
-import subprocess
 import time
 import uuid
 
 import pytest
 
-from deploy import render
+from deploy.processes import wait_until
 from shared_models.config import Config
 from tests.conftest import PASSWORD
-from tests.deploy.stacks import (
-    TEST_SETTINGS,
-    RunningStack,
-    Visitor,
-    free_port,
-    require_nginx,
-    wait_until,
-)
+from tests.deploy.stacks import Visitor, start_stack
 
 pytestmark = pytest.mark.slow
 
@@ -35,14 +26,14 @@ SIGNED_IN_MARKS = ["Sign out", 'name="csrf_token"']
 @pytest.fixture(scope="module")
 def site(stack):
     """A writer's site with one published post: (slug, post path) on the module's stack."""
-    writer = stack.visitor()
+    writer = Visitor(stack.url)
     writer.sign_up("cached-writer")
     assert writer.write_post("First cached post").status == 302
     return "cached-writer", "/sites/cached-writer/first-cached-post"
 
 
 def signed_in_writer(stack, slug: str, **extra: str) -> Visitor:
-    writer = stack.visitor()
+    writer = Visitor(stack.url)
     fields = {"email": f"{slug}@example.com", "password": PASSWORD, **extra}
     assert writer.submit("/login", fields).status == 302
     return writer
@@ -66,7 +57,7 @@ def public_urls(site) -> list[str]:
 def test_anonymous_visitors_share_one_copy_of_each_public_page(stack, site):
     for path in public_urls(site):
         url = unique(path)
-        first, second = stack.visitor().get(url), stack.visitor().get(url)
+        first, second = Visitor(stack.url).get(url), Visitor(stack.url).get(url)
         assert (first.status, second.status) == (200, 200), url
         assert first.headers["X-Cache-Status"] == "MISS", url
         assert second.headers["X-Cache-Status"] == "HIT", url
@@ -78,8 +69,8 @@ def test_anonymous_visitors_share_one_copy_of_each_public_page(stack, site):
 
 def test_a_copy_from_the_cache_carries_each_security_header_once(stack, site):
     url = unique("/")
-    stack.visitor().get(url)
-    cached = stack.visitor().get(url)
+    Visitor(stack.url).get(url)
+    cached = Visitor(stack.url).get(url)
     assert cached.headers["X-Cache-Status"] == "HIT"
     for name, value in Config.SECURITY_HEADERS.items():
         assert cached.headers.get_all(name) == [value], name
@@ -87,24 +78,24 @@ def test_a_copy_from_the_cache_carries_each_security_header_once(stack, site):
 
 def test_a_copy_is_kept_for_about_a_second(stack, site):
     url = unique(site[1])
-    stack.visitor().get(url)
-    assert stack.visitor().get(url).headers["X-Cache-Status"] == "HIT"
+    Visitor(stack.url).get(url)
+    assert Visitor(stack.url).get(url).headers["X-Cache-Status"] == "HIT"
     time.sleep(2.2)  # nginx counts whole seconds: a 1 s copy is gone within 2
-    assert stack.visitor().get(url).headers["X-Cache-Status"] not in CACHED_ANSWERS
+    assert Visitor(stack.url).get(url).headers["X-Cache-Status"] not in CACHED_ANSWERS
     wait_until(lambda: app_requests(stack, url) == 2, 10, "the app to render the page again")
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/login", "/signup", "/dashboard/"])
 def test_pages_outside_the_public_area_are_never_cached(stack, path):
     for _ in range(2):
-        response = stack.visitor().get(path)
+        response = Visitor(stack.url).get(path)
         assert response.headers.get("X-Cache-Status") is None, path
 
 
 def test_a_signed_in_writer_sees_their_new_post_at_once(stack, site):
     slug, _ = site
     writer = signed_in_writer(stack, slug)
-    reader = stack.visitor()
+    reader = Visitor(stack.url)
     # Readers fill the cache with the pages as they are before the new post.
     for path in ["/", f"/sites/{slug}/", f"/sites/{slug}/feed.xml"]:
         reader.get(path)
@@ -129,7 +120,7 @@ def test_a_page_rendered_for_a_signed_in_visitor_is_never_served_to_anyone_else(
         if path != f"/sites/{slug}/feed.xml":
             assert all(mark in own.text for mark in SIGNED_IN_MARKS), url
 
-        anonymous = stack.visitor().get(url)
+        anonymous = Visitor(stack.url).get(url)
         assert anonymous.headers["X-Cache-Status"] == "MISS", url  # nothing was stored
         assert not any(mark in anonymous.text for mark in SIGNED_IN_MARKS), url
         assert anonymous.headers.get_all("Set-Cookie") is None, url
@@ -147,12 +138,15 @@ def test_nothing_rendered_for_a_signed_in_visitor_is_ever_stored(stack, site):
     writer = signed_in_writer(stack, slug)
     urls = [unique(path) for path in public_urls(site)]
     for url in urls:
-        stack.visitor().get(url)  # an anonymous copy of each: the cache is in use
+        Visitor(stack.url).get(url)  # an anonymous copy of each: the cache is in use
         assert writer.get(url).headers["X-Cache-Status"] == "BYPASS", url
 
     for url in urls:
-        wait_until(lambda url=url: any(url in page for page in stored_pages(stack)), 10,
-                   f"the anonymous copy of {url} in the cache")  # fmt: skip
+        wait_until(
+            lambda url=url: any(url in page for page in stored_pages(stack)),
+            10,
+            f"the anonymous copy of {url} in the cache",
+        )
     assert not [page for page in stored_pages(stack) if "Sign out" in page]
 
 
@@ -169,52 +163,41 @@ def test_a_remember_me_cookie_alone_also_goes_past_the_cache(stack, site):
 
     assert page.headers["X-Cache-Status"] == "BYPASS"
     assert "Sign out" in page.text  # signed in again from the remember-me cookie
-    anonymous = stack.visitor().get(url)
+    anonymous = Visitor(stack.url).get(url)
     assert anonymous.headers["X-Cache-Status"] == "MISS"
     assert "Sign out" not in anonymous.text
 
 
 def test_cookie_names_of_both_layouts_and_flasks_defaults_bypass_the_cache(stack, site):
     names = [
-        "functional_layout_session", "divisional_layout_session",
-        "functional_layout_remember", "divisional_layout_remember",
-        "session", "remember_token",
-    ]  # fmt: skip
+        "functional_layout_session",
+        "divisional_layout_session",
+        "functional_layout_remember",
+        "divisional_layout_remember",
+        "session",
+        "remember_token",
+    ]
     for name in names:
         url = unique("/")
         for cookies in (f"{name}=x", f"theme=dark; {name}=x"):
-            response = stack.visitor().get(url, headers={"Cookie": cookies})
+            response = Visitor(stack.url).get(url, headers={"Cookie": cookies})
             assert response.headers["X-Cache-Status"] == "BYPASS", cookies
-        assert stack.visitor().get(url).headers["X-Cache-Status"] == "MISS", name
+        assert Visitor(stack.url).get(url).headers["X-Cache-Status"] == "MISS", name
 
 
 def test_other_cookies_do_not_count_as_a_session(stack, site):
     url = unique("/")
     for cookies in ("theme=dark", "sessionless=1", "my_session_id=1"):
-        response = stack.visitor().get(url, headers={"Cookie": cookies})
+        response = Visitor(stack.url).get(url, headers={"Cookie": cookies})
         assert response.headers["X-Cache-Status"] != "BYPASS", cookies
 
 
 @pytest.fixture(scope="module")
 def probe_stack(tmp_path_factory):
     """The functional stack serving tests/deploy/session_probe_app.py: a page sets a cookie."""
-    require_nginx()
     run_dir = tmp_path_factory.mktemp("cache-probe")
-    config = render.Stack("functional", run_dir, free_port(), [free_port()], dict(TEST_SETTINGS))
-    render.render(config)
-    render.migrate(config, capture_output=True)
-    conf = config.supervisord_conf
-    command = re.compile(r"^(command=\S+/gunicorn --config \S+/gunicorn\.conf\.py)$", re.M)
-    text, count = command.subn(r"\1 tests.deploy.session_probe_app:app", conf.read_text())
-    assert count == 1
-    conf.write_text(text)
-    supervisord = subprocess.Popen(
-        [render.environment_program("supervisord"), "--nodaemon", "--configuration", str(conf)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    running = RunningStack(config, supervisord)
+    running = start_stack("functional", run_dir, wsgi_app="tests.deploy.session_probe_app:app")
     try:
-        running.wait_until_serving()
         yield running
     finally:
         running.stop(graceful=False)

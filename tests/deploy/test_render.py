@@ -1,13 +1,14 @@
-"""deploy/render.py and deploy/gunicorn.conf.py on their own, without starting servers."""
+"""The rendered configs, deploy/gunicorn.conf.py and `make serve`'s checks, without servers."""
 
-import importlib
 import os
 import runpy
+import shlex
 
 import pytest
 
-from deploy import render
-from tests.deploy.stacks import STACK_LAYOUTS, require_layout
+import deploy.stack
+from deploy import LAYOUTS, layout_module, render
+from deploy.stack import Stack
 
 GUNICORN_CONF = str(render.DEPLOY / "gunicorn.conf.py")
 
@@ -23,8 +24,8 @@ def load_gunicorn_conf(monkeypatch, env_file, **environment) -> dict:
 
 
 def test_serve_without_nginx_says_how_to_install_it_and_fails(monkeypatch, capsys):
-    monkeypatch.setattr(render, "find_nginx", lambda: None)
-    assert render.main(["serve", "--layout", "functional"]) == 1
+    monkeypatch.setattr(deploy.stack, "find_nginx", lambda: None)
+    assert deploy.stack.main(["serve", "--layout", "functional"]) == 1
     assert "apt-get install nginx-light" in capsys.readouterr().err
 
 
@@ -35,11 +36,11 @@ def test_rendering_fails_loudly_when_a_shipped_value_it_swaps_is_gone():
         render.swap(edited, "inkpot.conf", [(r"^    server_name inkpot\.example\.com;", "x")])
 
 
-@pytest.mark.parametrize("layout", STACK_LAYOUTS)
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_static_locations_cover_every_static_route_of_the_app(layout):
-    require_layout(layout)
-    module = importlib.import_module(f"{layout}_layout")
-    app = module.create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = layout_module(layout).create_app(
+        {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
     routes = {
         rule.rule.removesuffix("<path:filename>")
         for rule in app.url_map.iter_rules()
@@ -49,6 +50,49 @@ def test_static_locations_cover_every_static_route_of_the_app(layout):
     assert "/static/" in routes
     for prefix in routes:
         assert f"location ^~ {prefix} {{" in locations
+
+
+def gunicorn_command(supervisord_conf: str) -> list[str]:
+    """The command line of the rendered [program:inkpot]."""
+    line = next(line for line in supervisord_conf.splitlines() if "bin/gunicorn " in line)
+    return shlex.split(line.removeprefix("command="))
+
+
+def test_a_stack_as_deployed_runs_the_shipped_gunicorn_command_and_nginx_only(tmp_path):
+    config = Stack("functional", tmp_path)
+    render.render(config)
+    conf = config.supervisord_conf.read_text()
+    assert gunicorn_command(conf)[1:] == ["--config", str(render.DEPLOY / "gunicorn.conf.py")]
+    assert "[program:nginx]" in conf
+    assert "[program:redis]" not in conf
+    assert "WEB_CONCURRENCY" not in config.env_file().read_text()
+
+
+def test_a_stacks_fields_become_gunicorn_options_and_programs(tmp_path):
+    config = Stack(
+        "functional",
+        tmp_path,
+        workers=1,
+        worker_class="sync",
+        max_requests=0,
+        wsgi_app="bench.hello:app",
+        gunicorn_args=("--preload",),
+        redis_port=6399,
+    )
+    render.render(config)
+    conf = config.supervisord_conf.read_text()
+    assert gunicorn_command(conf)[3:] == [
+        "--worker-class",
+        "sync",
+        "--max-requests",
+        "0",
+        "--preload",
+        "bench.hello:app",
+    ]
+    assert "WEB_CONCURRENCY=1\n" in config.env_file().read_text()
+    assert "[program:redis]" in conf
+    assert "--port 6399 --save '' --appendonly no" in conf
+    assert (tmp_path / "redis").is_dir()
 
 
 def test_gunicorn_workers_default_to_twice_the_cores_plus_one(monkeypatch, tmp_path):

@@ -11,13 +11,15 @@ import time
 
 import pytest
 
-from tests.deploy.stacks import STACK_LAYOUTS, Load, Visitor, start_stack, wait_until
+from deploy import LAYOUTS
+from deploy.processes import wait_until
+from tests.deploy.stacks import Load, Visitor, start_stack
 from tests.postgres import TEMPLATE_DATABASE
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module", params=STACK_LAYOUTS)
+@pytest.fixture(scope="module", params=LAYOUTS)
 def two_hosts(request, tmp_path_factory, postgresql_server):
     """One nginx in front of two gunicorns ("hosts" inkpot-1 and inkpot-2), one database."""
     database = postgresql_server.create_database(template=TEMPLATE_DATABASE)
@@ -28,8 +30,8 @@ def two_hosts(request, tmp_path_factory, postgresql_server):
             tmp_path_factory.mktemp(f"two-hosts-{request.param}"),
             app_count=2,
             migrate=False,  # a copy of the migrated template
-            DATABASE_URL=postgresql_server.url(database),
-            WEB_CONCURRENCY="1",
+            settings={"DATABASE_URL": postgresql_server.url(database)},
+            workers=1,
         )
         yield stack
     finally:
@@ -45,14 +47,16 @@ def dashboard_hits(stack, program: str) -> int:
 
 
 def test_a_visitor_stays_signed_in_whichever_host_answers(two_hosts):
-    visitor = two_hosts.visitor()
+    visitor = Visitor(two_hosts.url)
     visitor.sign_up("roaming")
     for _ in range(8):
         page = visitor.get("/dashboard/")
         assert page.status == 200  # not a redirect to /login
         assert "roaming" in page.text
     wait_until(
-        lambda: all(dashboard_hits(two_hosts, program) for program in two_hosts.config.programs),
+        lambda: all(
+            dashboard_hits(two_hosts, program) for program in two_hosts.config.app_programs
+        ),
         10,
         "both hosts to have served the signed-in dashboard",
     )
@@ -66,7 +70,7 @@ def test_a_visitor_stays_signed_in_whichever_host_answers(two_hosts):
 
 
 def test_losing_one_host_loses_no_get(two_hosts):
-    visitor = two_hosts.visitor()
+    visitor = Visitor(two_hosts.url)
     visitor.sign_up(f"steady-{two_hosts.config.layout}")
 
     def read_dashboard(_):

@@ -13,10 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 
 from deploy import render
+from deploy.processes import descendants_of, free_port, is_alive, wait_until
+from deploy.stack import find_nginx
 from shared_models.config import Config
-from tests.deploy.stacks import Load, descendants_of, is_alive, wait_until
+from tests.deploy.stacks import Load, Visitor, require_redis, start_stack
 
 pytestmark = pytest.mark.slow
 
@@ -30,18 +33,32 @@ def posts_saved(stack, site_slug: str) -> int:
         return connection.execute(query, (site_slug,)).fetchone()[0]
 
 
+def in_session(session: int) -> list[str]:
+    """The live processes of a session (pid and command), as ps lists them."""
+    listed = subprocess.run(
+        ["ps", "-s", str(session), "-o", "stat=,pid=,args="],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [line for line in listed.stdout.splitlines() if not line.startswith("Z")]
+
+
 def first_line_for(log: str, path: str) -> str | None:
     return next((line for line in log.splitlines() if f" {path} " in line), None)
 
 
 def test_shipped_configs_pass_nginx_t_and_gunicorn_check_config(stack):
-    nginx = render.find_nginx()
     config = stack.config
+    error_log = str(config.log("nginx-error.log"))
+    nginx = [find_nginx(), "-t", "-p", f"{config.run_dir}/nginx/", "-e", error_log]
     checked = subprocess.run(
-        [nginx, "-t", "-p", f"{config.run_dir}/nginx/", "-c", str(config.nginx_conf),
-         "-e", str(config.log("nginx-error.log"))],
-        capture_output=True, text=True, timeout=30, check=False,
-    )  # fmt: skip
+        [*nginx, "-c", str(config.nginx_conf)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert checked.returncode == 0, checked.stderr
     assert "test is successful" in checked.stderr
 
@@ -49,9 +66,14 @@ def test_shipped_configs_pass_nginx_t_and_gunicorn_check_config(stack):
     gunicorn = [render.environment_program("gunicorn"), "--config", "deploy/gunicorn.conf.py"]
     # --check-config loads the app as a worker would; --print-config shows what it resolved.
     checked = subprocess.run(
-        [*gunicorn, "--check-config", "--print-config"], cwd=render.REPOSITORY, env=environment,
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [*gunicorn, "--check-config", "--print-config"],
+        cwd=render.REPOSITORY,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert checked.returncode == 0, checked.stderr
     printed = checked.stdout
     settings = dict(re.findall(r"^(\w+)\s+= (.*)$", printed, flags=re.MULTILINE))
@@ -67,16 +89,16 @@ def test_nginx_t_fails_on_a_broken_config(stack, tmp_path):
     broken.write_text(
         stack.config.nginx_conf.read_text().replace("http {", "http {\n    nonsense on;")
     )
+    error_log = str(tmp_path / "error.log")
+    nginx = [find_nginx(), "-t", "-p", f"{stack.config.run_dir}/nginx/", "-e", error_log]
     checked = subprocess.run(
-        [render.find_nginx(), "-t", "-p", f"{stack.config.run_dir}/nginx/", "-c", str(broken),
-         "-e", str(tmp_path / "error.log")],
-        capture_output=True, text=True, timeout=30, check=False,
-    )  # fmt: skip
+        [*nginx, "-c", str(broken)], capture_output=True, text=True, timeout=30, check=False
+    )
     assert checked.returncode != 0
 
 
 def test_a_visitor_signs_up_and_publishes_a_post_through_nginx(stack):
-    visitor = stack.visitor()
+    visitor = Visitor(stack.url)
     assert visitor.get("/").status == 200
     assert visitor.sign_up("nginx-writer").headers["Location"].endswith("/dashboard/")
     assert visitor.get("/dashboard/").status == 200
@@ -98,7 +120,7 @@ def test_a_visitor_signs_up_and_publishes_a_post_through_nginx(stack):
 
 def test_the_app_builds_its_links_from_what_nginx_passes_on(stack):
     """ProxyFix in production: the feed's absolute links name the host and port the visitor used."""
-    visitor = stack.visitor()
+    visitor = Visitor(stack.url)
     visitor.sign_up("feed-writer")
     visitor.write_post("Linked from the feed")
     feed = visitor.get("/sites/feed-writer/feed.xml")
@@ -118,18 +140,18 @@ def test_static_files_are_answered_by_nginx_and_never_reach_gunicorn(stack):
     for prefix, folder in folders:
         for path in sorted(path for path in Path(folder).rglob("*") if path.is_file()):
             url = prefix + path.relative_to(folder).as_posix()
-            response = stack.visitor().get(url)
+            response = Visitor(stack.url).get(url)
             assert response.status == 200, url
             assert response.body == path.read_bytes()
             assert response.headers["Cache-Control"] == "max-age=604800"
             served.append(url)
     assert STYLESHEET in served
 
-    versioned = stack.visitor().get(STYLESHEET + "?v=1")
+    versioned = Visitor(stack.url).get(STYLESHEET + "?v=1")
     assert versioned.headers["Cache-Control"] == "max-age=315360000"
 
     # Proof that gunicorn is up and logging: a page it did serve is in its log.
-    stack.visitor().get("/?page=static-check")
+    Visitor(stack.url).get("/?page=static-check")
     wait_until(
         lambda: "/?page=static-check" in stack.read_log("inkpot-access.log"), 10, "the access log"
     )
@@ -139,21 +161,21 @@ def test_static_files_are_answered_by_nginx_and_never_reach_gunicorn(stack):
 
 
 def test_a_static_file_that_does_not_exist_gets_the_apps_404_page(stack):
-    response = stack.visitor().get("/static/no-such-file.css")
+    response = Visitor(stack.url).get("/static/no-such-file.css")
     assert response.status == 404
     assert STYLESHEET in response.text  # the site's styled page, not nginx's
 
 
 def test_security_headers_match_the_apps_on_every_kind_of_response(stack):
     too_large = "x" * (Config.MAX_CONTENT_LENGTH + 1)
-    stack.visitor().get("/?headers-check")
+    Visitor(stack.url).get("/?headers-check")
     responses = {
-        "an app page": stack.visitor().get("/"),
+        "an app page": Visitor(stack.url).get("/"),
         # Asked twice: the second may come from nginx's micro-cache, not from the app.
-        "a page asked again": stack.visitor().get("/?headers-check"),
-        "an app error page": stack.visitor().get("/no-such-page"),
-        "a static file": stack.visitor().get(STYLESHEET),
-        "nginx's 413 page": stack.visitor().post("/signup", {"body": too_large}),
+        "a page asked again": Visitor(stack.url).get("/?headers-check"),
+        "an app error page": Visitor(stack.url).get("/no-such-page"),
+        "a static file": Visitor(stack.url).get(STYLESHEET),
+        "nginx's 413 page": Visitor(stack.url).post("/signup", {"body": too_large}),
     }
     for kind, response in responses.items():
         for name, value in Config.SECURITY_HEADERS.items():
@@ -163,8 +185,8 @@ def test_security_headers_match_the_apps_on_every_kind_of_response(stack):
 
 def test_pages_and_stylesheets_are_compressed(stack):
     for path in ["/", STYLESHEET]:
-        plain = stack.visitor().get(path)
-        compressed = stack.visitor().get(path, headers={"Accept-Encoding": "gzip"})
+        plain = Visitor(stack.url).get(path)
+        compressed = Visitor(stack.url).get(path, headers={"Accept-Encoding": "gzip"})
         assert compressed.headers["Content-Encoding"] == "gzip", path
         assert gzip.decompress(compressed.body) == plain.body
         assert len(compressed.body) < len(plain.body) / 2
@@ -173,17 +195,16 @@ def test_pages_and_stylesheets_are_compressed(stack):
 def test_nginx_refuses_bodies_over_the_apps_limit_with_the_sites_413_page(stack):
     limit = Config.MAX_CONTENT_LENGTH
     # A body of exactly the limit reaches the app (which refuses its missing CSRF token).
-    at_limit = stack.visitor().request(
-        "POST", "/signup?at-limit", body=b"a" * limit,
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )  # fmt: skip
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    at_limit = Visitor(stack.url).request(
+        "POST", "/signup?at-limit", body=b"a" * limit, headers=form
+    )
     assert at_limit.status == 400
     wait_until(lambda: "/signup?at-limit" in stack.read_log("inkpot-access.log"), 10, "the app")
 
-    over = stack.visitor().request(
-        "POST", "/signup?over-limit", body=b"a" * (limit + 1),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )  # fmt: skip
+    over = Visitor(stack.url).request(
+        "POST", "/signup?over-limit", body=b"a" * (limit + 1), headers=form
+    )
     assert over.status == 413
     assert "limited to 1 MiB" in over.text
     assert STYLESHEET in over.text
@@ -199,7 +220,7 @@ def test_requests_for_other_host_names_get_no_answer(stack):
 
 
 def test_gunicorn_logs_nginx_request_id_and_the_visitors_address(stack):
-    response = stack.visitor().get("/?page=log-check")
+    response = Visitor(stack.url).get("/?page=log-check")
     request_id = response.headers["X-Request-Id"]
     line = wait_until(
         lambda: first_line_for(stack.read_log("inkpot-access.log"), "/?page=log-check"),
@@ -235,7 +256,7 @@ def test_supervisor_is_controlled_through_a_private_unix_socket_only(stack):
 
 def test_eight_concurrent_writers_on_sqlite_all_get_their_posts_saved(stack):
     writers, posts_each = 8, 5
-    visitors = [stack.visitor() for _ in range(writers)]
+    visitors = [Visitor(stack.url) for _ in range(writers)]
     for number, visitor in enumerate(visitors):
         visitor.sign_up(f"sqlite-writer-{number}")
     start = threading.Barrier(writers)
@@ -264,7 +285,7 @@ def test_eight_concurrent_writers_on_sqlite_all_get_their_posts_saved(stack):
 def test_a_killed_worker_is_replaced_and_requests_keep_succeeding(stack):
     workers = stack.worker_pids()
     victim = min(workers)
-    with Load(lambda _: stack.visitor().get("/healthz"), threads=2) as load:
+    with Load(lambda _: Visitor(stack.url).get("/healthz"), threads=2) as load:
         time.sleep(0.5)
         killed_at = time.monotonic()
         os.kill(victim, signal.SIGKILL)
@@ -284,10 +305,10 @@ def test_a_killed_worker_is_replaced_and_requests_keep_succeeding(stack):
 
 
 def test_graceful_reload_under_load_loses_no_request(stack):
-    writer = stack.visitor()
+    writer = Visitor(stack.url)
     writer.sign_up("reload-writer")
     # Signed in, so their pages come from gunicorn, never from nginx's cache.
-    readers = [stack.visitor() for _ in range(2)]
+    readers = [Visitor(stack.url) for _ in range(2)]
     for number, reader in enumerate(readers):
         reader.sign_up(f"reload-reader-{number}")
     old_workers = stack.worker_pids()
@@ -319,8 +340,8 @@ def test_graceful_reload_under_load_loses_no_request(stack):
 
 def test_a_killed_master_is_restarted_by_supervisor(stack):
     old_master = stack.master_pid()
+    # If they outlived their master, stopping the stack would kill them: it knows them.
     old_workers = stack.worker_pids()
-    stack.strays |= old_workers  # if they outlive their master, the fixture kills them
     os.kill(old_master, signal.SIGKILL)
 
     new_master = wait_until(
@@ -333,7 +354,7 @@ def test_a_killed_master_is_restarted_by_supervisor(stack):
     assert stack.worker_pids().isdisjoint(old_workers)
     # The orphaned workers notice their master is gone and leave.
     wait_until(lambda: not any(is_alive(pid) for pid in old_workers), 15, "the old workers to exit")
-    assert stack.visitor().get("/").status == 200
+    assert Visitor(stack.url).get("/").status == 200
 
 
 def test_the_site_shows_its_502_page_while_the_app_is_down(stack):
@@ -344,7 +365,7 @@ def test_the_site_shows_its_502_page_while_the_app_is_down(stack):
         assert not any(is_alive(pid) for pid in gunicorn)
         assert descendants_of(stack.supervisord.pid)  # ... while nginx runs on
         for method in ("GET", "POST"):
-            response = stack.visitor().request(method, "/dashboard/")
+            response = Visitor(stack.url).request(method, "/dashboard/")
             assert response.status == 502
             assert "Back in a moment" in response.text
             assert '<p class="error-code">502</p>' in response.text
@@ -352,8 +373,34 @@ def test_the_site_shows_its_502_page_while_the_app_is_down(stack):
             for name, value in Config.SECURITY_HEADERS.items():
                 assert response.headers.get_all(name) == [value]
         # The page's stylesheet is there while the app is not.
-        assert stack.visitor().get(STYLESHEET).status == 200
+        assert Visitor(stack.url).get(STYLESHEET).status == 200
     finally:
         stack.supervisorctl("start", "inkpot")
         stack.wait_until_serving()
-    assert stack.visitor().get("/").status == 200
+    assert Visitor(stack.url).get("/").status == 200
+
+
+def test_a_stack_runs_no_redis_unless_asked(stack):
+    assert set(stack.states()) == {"inkpot", "nginx"}
+    assert "RATELIMIT_STORAGE_URI" not in stack.config.env_file().read_text()
+
+
+def test_a_stack_asked_for_redis_runs_one_that_keeps_nothing_and_stops_with_it(tmp_path):
+    """On a port of its own, its folder in the run directory, no snapshot, no append-only file."""
+    require_redis()
+    running = start_stack("functional", tmp_path / "run", redis_port=free_port())
+    try:
+        client = redis.Redis.from_url(running.config.redis_url, socket_timeout=5)
+        assert client.ping()
+        assert client.config_get("dir")["dir"] == str(tmp_path / "run" / "redis")
+        assert client.config_get("save")["save"] == ""
+        assert client.config_get("appendonly")["appendonly"] == "no"
+        # The app counts sign-in attempts in it (when throttling is on).
+        env_file = running.config.env_file().read_text()
+        assert f"RATELIMIT_STORAGE_URI={running.config.redis_url}\n" in env_file
+        server = int(running.supervisorctl("pid", "redis").stdout)
+        assert server in descendants_of(running.supervisord.pid)
+    finally:
+        running.stop(graceful=False)
+    # supervisord started a session: every process of the stack is in it, orphans too.
+    assert in_session(running.supervisord.pid) == []

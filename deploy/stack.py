@@ -1,0 +1,471 @@
+"""The local production stack: describe it, start it under supervisord, wait for it, stop it.
+
+    python -m deploy.stack serve --layout functional    # `make serve`: nginx on 127.0.0.1:8080
+
+A Stack says what to run: a layout, a run directory, ports, the env file's values
+and the gunicorn options to change. deploy/render.py writes its configs from the
+shipped ones; this module runs them. `make serve` hands over to supervisord in the
+foreground; the tests under tests/deploy/ and `make bench` start a RunningStack,
+which waits until every part serves and, once stopped, leaves no process behind.
+"""
+
+import argparse
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from deploy import LAYOUTS, render
+from deploy.processes import (
+    accept_connections,
+    children_of,
+    descendants_of,
+    free_port,
+    http_get,
+    port_is_free,
+    started_at,
+    system_program,
+    wait_until,
+)
+
+SERVE_PORT = 8080
+# Values a person may set for `make serve`; they go into the rendered env file.
+PASSED_THROUGH = (
+    "DATABASE_URL",
+    "RATELIMIT_ENABLED",
+    "RATELIMIT_STORAGE_URI",
+    "WEB_CONCURRENCY",
+    "GUNICORN_WORKER_CONNECTIONS",
+    "DATABASE_POOL_SIZE",
+    "DATABASE_MAX_OVERFLOW",
+)
+NGINX_MISSING = """\
+`make serve` runs the production stack, and that needs nginx, which is not installed.
+Install it, then run `make serve` again:
+
+    sudo apt-get install nginx-light      # Debian, Ubuntu
+"""
+STARTUP_TIMEOUT = 60
+STOP_TIMEOUT = 45
+# Free ports are picked, then bound by nginx, gunicorn and Redis: on a busy machine another
+# process can take one in between. Then the stack is started again, on new ports.
+PORT_ATTEMPTS = 3
+PORT_TAKEN = re.compile(r"Address already in use|Connection in use")
+
+
+class StackError(RuntimeError):
+    """A stack did not start or serve; the message carries the end of its logs."""
+
+
+class PortTaken(StackError):
+    """Another process bound one of a stack's ports before the stack could."""
+
+
+def find_nginx() -> str | None:
+    return system_program("nginx")
+
+
+@dataclass
+class Program:
+    """A program the stack runs under supervisord besides the gunicorns: nginx, Redis, ...
+
+    deploy/render.py writes it as [program:NAME], its output into logs/NAME-output.log.
+    """
+
+    name: str
+    command: tuple[str, ...]
+    # supervisord starts lower numbers first and stops them last; the gunicorns are at 999.
+    priority: int
+    # RUNNING once it has stayed up this long.
+    startsecs: int = 1
+    stopsignal: str = "TERM"
+    stopwaitsecs: int = 10
+    environment: dict[str, str] = field(default_factory=dict)
+    directory: Path = render.REPOSITORY
+    # Where it accepts TCP connections, if anywhere: the stack is not up until it does.
+    port: int | None = None
+
+
+@dataclass
+class Stack:
+    """One local production stack: nginx on `port` before a gunicorn per app port, in run_dir.
+
+    The fields from `workers` on change gunicorn as deployed; None keeps deploy/'s value.
+    """
+
+    layout: str
+    run_dir: Path
+    port: int = field(default_factory=free_port)
+    app_ports: list[int] = field(default_factory=lambda: [free_port()])
+    # Extra env-file values for every gunicorn (DATABASE_URL, GUNICORN_WORKER_CONNECTIONS, ...).
+    settings: dict[str, str] = field(default_factory=dict)
+    # Per gunicorn, the env file's WEB_CONCURRENCY: gunicorn.conf.py sizes itself from it.
+    workers: int | None = None
+    worker_class: str | None = None  # "sync" instead of gevent
+    max_requests: int | None = None  # 0: never replace a worker
+    wsgi_app: str | None = None  # another app than deploy.wsgi:app
+    gunicorn_args: tuple[str, ...] = ()  # any other option, e.g. ("--preload",)
+    # A Redis on this port, data in the run directory, counting the app's sign-in throttling.
+    redis_port: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def supervisord_conf(self) -> Path:
+        return self.run_dir / "supervisord.conf"
+
+    @property
+    def supervisor_socket(self) -> Path:
+        return self.run_dir / "supervisor.sock"
+
+    @property
+    def nginx_conf(self) -> Path:
+        return self.run_dir / "nginx" / "nginx.conf"
+
+    @property
+    def app_programs(self) -> list[str]:
+        """supervisor's names for the gunicorns: `inkpot`, as on a server, or one per port."""
+        if len(self.app_ports) == 1:
+            return ["inkpot"]
+        return [f"inkpot-{number}" for number in range(1, len(self.app_ports) + 1)]
+
+    def local_programs(self) -> list[Program]:
+        """The programs besides the gunicorns; a server's own packages run nginx and Redis."""
+        run = self.run_dir
+        nginx = (find_nginx() or "nginx", "-p", f"{run / 'nginx'}/", "-c", str(self.nginx_conf))
+        programs = [
+            Program(
+                "nginx",
+                (*nginx, "-e", str(self.log("nginx-error.log")), "-g", "daemon off;"),
+                # Started after the gunicorns and stopped before them.
+                priority=1000,
+                # QUIT: finish the requests in flight, then exit.
+                stopsignal="QUIT",
+                port=self.port,
+            )
+        ]
+        if self.redis_port is not None:
+            redis = (system_program("redis-server") or "redis-server", "--bind", "127.0.0.1")
+            programs.append(
+                Program(
+                    "redis",
+                    # Nothing in it outlives the stack: no snapshots, no append-only file.
+                    (*redis, "--port", str(self.redis_port), "--save", "", "--appendonly", "no"),
+                    # Up before the gunicorns, which count sign-in attempts in it.
+                    priority=100,
+                    directory=run / "redis",
+                    port=self.redis_port,
+                )
+            )
+        return programs
+
+    def log(self, name: str) -> Path:
+        return self.run_dir / "logs" / name
+
+    def env_file(self, program: str = "inkpot") -> Path:
+        return self.run_dir / f"{program}.env"
+
+    def secret_key(self) -> str:
+        """A key kept in the run directory, so sessions survive restarting the stack."""
+        key_file = self.run_dir / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+    def env_values(self, app_port: int) -> dict[str, str]:
+        """What /etc/inkpot/inkpot.env holds on a server, for the gunicorn on app_port."""
+        values = {
+            "APP_ENV": "production",
+            "LAYOUT": self.layout,
+            "SECRET_KEY": self.secret_key(),
+            "DATABASE_URL": f"sqlite:///{self.run_dir / 'inkpot.sqlite3'}",
+        }
+        if self.redis_port is not None:
+            values["RATELIMIT_STORAGE_URI"] = self.redis_url
+        values.update(self.settings)
+        if self.workers is not None:
+            values["WEB_CONCURRENCY"] = str(self.workers)
+        return {**values, "GUNICORN_BIND": f"127.0.0.1:{app_port}"}
+
+    @property
+    def worker_count(self) -> int:
+        """How many workers each gunicorn starts: gunicorn.conf.py's rule."""
+        if self.workers is not None:
+            return self.workers
+        values = {**os.environ, **self.settings}
+        return int(values.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+
+    def with_free_ports(self) -> "Stack":
+        """The same stack on ports that nothing listens on now."""
+        return replace(
+            self,
+            port=free_port(),
+            app_ports=[free_port() for _ in self.app_ports],
+            redis_port=None if self.redis_port is None else free_port(),
+        )
+
+
+def migrate(config: Stack, capture_output: bool = False) -> None:
+    """`flask db upgrade` on the stack's database with its env file's values, as on a server."""
+    config.run_dir.mkdir(parents=True, exist_ok=True)
+    upgraded = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", f"{config.layout}_layout", "db", "upgrade"],
+        cwd=render.REPOSITORY,
+        env={**os.environ, **config.env_values(config.app_ports[0])},
+        capture_output=capture_output,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if upgraded.returncode != 0:
+        raise StackError(f"`flask db upgrade` failed:\n{(upgraded.stderr or '')[-3000:]}")
+
+
+class RunningStack:
+    """A stack's supervisord and everything under it; stop() leaves no process of it behind."""
+
+    def __init__(self, config: Stack):
+        self.config = config
+        self.supervisord: subprocess.Popen | None = None
+        # Every process of the stack seen so far, with its start time: stop() kills those
+        # still running (a master's orphaned workers too), never a newer one given their pid.
+        self._seen: dict[int, int] = {}
+
+    @property
+    def url(self) -> str:
+        return self.config.url
+
+    def launch(self) -> None:
+        """Render the configs and start supervisord; wait_until_serving() tells when all is up."""
+        # Fresh logs: a port clash is read from them.
+        shutil.rmtree(self.config.run_dir / "logs", ignore_errors=True)
+        render.render(self.config)
+        supervisord = render.environment_program("supervisord")
+        self.supervisord = subprocess.Popen(
+            [supervisord, "--nodaemon", "--configuration", str(self.config.supervisord_conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def supervisorctl(self, *arguments: str) -> subprocess.CompletedProcess:
+        supervisorctl = render.environment_program("supervisorctl")
+        command = [supervisorctl, "-c", str(self.config.supervisord_conf), *arguments]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+    def states(self) -> dict[str, str]:
+        """supervisor's view: program name → RUNNING, STARTING, BACKOFF, ..."""
+        lines = self.supervisorctl("status").stdout.splitlines()
+        return {words[0]: words[1] for words in map(str.split, lines) if len(words) > 1}
+
+    def master_pid(self, program: str = "inkpot") -> int:
+        """The gunicorn master's pid, as supervisor knows it; 0 while it is not running."""
+        answer = self.supervisorctl("pid", program).stdout.strip()
+        return int(answer) if answer.isdigit() else 0
+
+    def worker_pids(self, program: str = "inkpot") -> set[int]:
+        master = self.master_pid(program)
+        workers = children_of(master) if master else set()
+        self._remember({master, *workers} - {0})
+        return workers
+
+    def answers_health_check(self) -> bool:
+        return http_get(self.config.port, "/healthz", timeout=5)[0] == 200
+
+    def programs_up(self) -> bool:
+        """Every program besides the gunicorns answers on its port, or without one, is RUNNING."""
+        local = self.config.local_programs()
+        ports = [program.port for program in local if program.port is not None]
+        silent = [program.name for program in local if program.port is None]
+        states = self.states() if silent else {}
+        return accept_connections(ports) and all(states.get(name) == "RUNNING" for name in silent)
+
+    def workers_up(self) -> bool:
+        expected = self.config.worker_count
+        return all(len(self.worker_pids(name)) == expected for name in self.config.app_programs)
+
+    def wait_until_serving(
+        self, timeout: float = STARTUP_TIMEOUT, just_launched: bool = False
+    ) -> None:
+        """Wait until the site answers /healthz through nginx, and every worker and program is up.
+
+        Up as a visitor sees it, not supervisor's RUNNING, which comes only startsecs (3 s
+        for gunicorn) after a start. StackError, with the end of the logs, if not within
+        timeout; just after launch(), PortTaken if another process took one of the ports.
+        """
+        deadline = time.monotonic() + timeout
+        steps = [
+            # The apps first, as on a server: a request nginx passed to a gunicorn not yet
+            # listening would count as a failure against it (max_fails).
+            (lambda: accept_connections(self.config.app_ports), "every gunicorn to listen"),
+            (self.answers_health_check, "nginx to answer /healthz"),
+            (self.programs_up, "every other program"),
+            (self.workers_up, f"{self.config.worker_count} workers per gunicorn"),
+        ]
+        try:
+            for condition, what in steps:
+                remaining = max(deadline - time.monotonic(), 0)
+                wait_until(lambda c=condition: self._check(just_launched) and c(), remaining, what)
+        except TimeoutError as error:
+            states = ", ".join(f"{name} {state}" for name, state in self.states().items())
+            raise StackError(f"{error} (supervisor: {states})\n{self.log_tail()}") from None
+        self._remember(descendants_of(self.supervisord.pid))
+
+    def _check(self, just_launched: bool) -> bool:
+        """Raise if the stack cannot come up any more; True otherwise."""
+        if self.supervisord.poll() is not None:
+            raise StackError(f"supervisord exited\n{self.log_tail()}")
+        # Later, a restarted master may wait for its predecessor's workers to free the port.
+        if just_launched and PORT_TAKEN.search(self.log_tail()):
+            raise PortTaken(f"a port of {self.config.run_dir} was taken\n{self.log_tail()}")
+        return True
+
+    def read_log(self, name: str) -> str:
+        path = self.config.log(name)
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def log_tail(self, characters: int = 3000) -> str:
+        """The end of every log of the stack, for an error message."""
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text(errors='replace')[-characters:]}"
+            for path in sorted((self.config.run_dir / "logs").glob("*.log"))
+        )
+
+    def _remember(self, pids: Iterable[int]) -> None:
+        for pid in pids:
+            if (start := started_at(pid)) is not None:
+                self._seen[pid] = start
+
+    def request_stop(self, graceful: bool = True) -> None:
+        """Ask supervisord to stop everything (graceful=False: kill it); finish_stop() waits."""
+        if self.supervisord is None:
+            return
+        self._remember(descendants_of(self.supervisord.pid))
+        if self.supervisord.poll() is None:
+            self.supervisord.send_signal(signal.SIGTERM if graceful else signal.SIGKILL)
+
+    def finish_stop(self) -> None:
+        """Wait for supervisord, then kill what is left of the stack, and only that."""
+        if self.supervisord is None:
+            return
+        try:
+            self.supervisord.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.supervisord.kill()
+            self.supervisord.wait(timeout=10)
+        # The same processes, not newer ones that were given their pids.
+        left = {pid: start for pid, start in self._seen.items() if started_at(pid) == start}
+        for pid in left:
+            # With its process group, as supervisor's killasgroup: a master and its workers
+            # at once, so that it cannot start new ones as it sees the others die.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
+        # A kill takes effect a moment later; until then a process still holds its port.
+        wait_until(
+            lambda: all(started_at(pid) != start for pid, start in left.items()),
+            10,
+            "the stack's processes to exit",
+        )
+
+    def stop(self, graceful: bool = True) -> None:
+        self.request_stop(graceful)
+        self.finish_stop()
+
+
+def start_all(
+    configs: Iterable[Stack], migrate_first: bool = True, timeout: float = STARTUP_TIMEOUT
+) -> list[RunningStack]:
+    """Start stacks side by side; return them once every one serves, or stop them all and raise.
+
+    migrate_first=False when the database is migrated already.
+    """
+    stacks = [RunningStack(config) for config in configs]
+    try:
+        for stack in stacks:
+            if migrate_first:
+                migrate(stack.config, capture_output=True)
+            stack.launch()
+        for stack in stacks:
+            for attempt in range(1, PORT_ATTEMPTS + 1):
+                try:
+                    stack.wait_until_serving(timeout, just_launched=True)
+                    break
+                except PortTaken:
+                    if attempt == PORT_ATTEMPTS:
+                        raise
+                    stack.stop(graceful=False)
+                    stack.config = stack.config.with_free_ports()
+                    stack.launch()
+    except BaseException:
+        stop_all(stacks, graceful=False)
+        raise
+    return stacks
+
+
+def stop_all(stacks: Iterable[RunningStack], graceful: bool = True) -> None:
+    """Stop every stack, all at once rather than one after another."""
+    stacks = list(stacks)
+    for stack in stacks:
+        stack.request_stop(graceful)
+    for stack in stacks:
+        stack.finish_stop()
+
+
+def serve(layout: str, port: int) -> int:
+    """Render the stack into run/serve-LAYOUT/, migrate, and run supervisord in the foreground."""
+    if find_nginx() is None:
+        print(NGINX_MISSING, file=sys.stderr)
+        return 1
+    if not port_is_free(port):
+        print(f"127.0.0.1:{port} is in use; stop what runs there first.", file=sys.stderr)
+        return 1
+    settings = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    run_dir = render.REPOSITORY / "run" / f"serve-{layout}"
+    config = Stack(layout, run_dir, port, settings=settings)
+    render.render(config)
+    migrate(config)
+    supervisorctl = render.environment_program("supervisorctl")
+    print(
+        f"\n  Inkpot ({layout} layout), the production stack: http://127.0.0.1:{port}/\n"
+        f"  supervisord → gunicorn (gevent) → nginx; configs and logs in {run_dir}/\n"
+        f"  Status: {supervisorctl} -c {config.supervisord_conf} status\n"
+        "  Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+    # Replace this process, so Ctrl-C reaches supervisord, which stops nginx and gunicorn.
+    supervisord = render.environment_program("supervisord")
+    arguments = [supervisord, "--nodaemon", "--configuration", str(config.supervisord_conf)]
+    os.execv(supervisord, arguments)  # noqa: S606  (a fixed program of our own environment)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="run the production stack on 127.0.0.1")
+    serve_parser.add_argument("--layout", choices=LAYOUTS, default=LAYOUTS[0])
+    serve_parser.add_argument("--port", type=int, default=SERVE_PORT)
+    arguments = parser.parse_args(argv)
+    try:
+        return serve(arguments.layout, arguments.port)
+    except StackError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
