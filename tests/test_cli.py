@@ -11,7 +11,8 @@ from sqlalchemy import create_engine, func, inspect, select
 from shared_models import db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
 from shared_models.models import AuditEvent, Post, Site, User
-from tests.conftest import PASSWORD, AuthActions, make_app
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD, AuthActions
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"users", "sites", "posts", "audit_events"}

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.conftest import PASSWORD, AuthActions
-from tests.pages import (
+from tests.support.clients import PASSWORD, AuthActions
+from tests.support.pages import (
     field_has_error,
     form_value,
     live_script,

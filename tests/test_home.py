@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 import pytest
 
 from shared_models import accounts, db
-from tests.conftest import PASSWORD, make_app
-from tests.pages import (
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD
+from tests.support.pages import (
     field_has_error,
     form_value,
     main_text,

@@ -8,7 +8,8 @@ from jinja2 import FileSystemLoader
 
 from shared_models import db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
-from tests.conftest import InkpotClient, make_app
+from tests.support.apps import make_app
+from tests.support.clients import InkpotClient
 
 ROOT = Path(__file__).resolve().parent.parent
 AREAS = ["home", "sites", "control_panel", "admin"]

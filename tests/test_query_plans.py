@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import lazyload
 
+from deploy import LAYOUTS
 from shared_models import db, queries
 from shared_models.models import AuditEvent, Post, Site, User
-from tests.conftest import LAYOUTS, make_app
+from tests.support.apps import make_app
 
 POSTS = 10_000
 WRITERS = 50

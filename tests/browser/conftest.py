@@ -28,7 +28,9 @@ from tests.browser.page_checks import (
     parse_color,
     structure_problems,
 )
-from tests.conftest import PASSWORD, make_app
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD
+from tests.support.machine import unavailable
 
 PHONE = {"width": 375, "height": 740}
 SCHEMES = ("light", "dark")
@@ -36,18 +38,13 @@ ACTION_TIMEOUT_MS = 10_000
 NAVIGATION_TIMEOUT_MS = 15_000
 
 
-def running_in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() == "true"
-
-
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole session; each test opens its own context."""
     if not os.access(CHROMIUM, os.X_OK):
-        reason = f"browser journeys need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-        if running_in_ci():
-            pytest.fail(f"CI=true and {reason}", pytrace=False)
-        pytest.skip(reason)
+        unavailable(
+            f"browser journeys need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, timeout=60_000

@@ -2,8 +2,8 @@
 
 import pytest
 
+from deploy import LAYOUTS
 from tests.browser.page_checks import contrast_ratio, text_contrast
-from tests.conftest import LAYOUTS
 
 pytestmark = pytest.mark.slow
 

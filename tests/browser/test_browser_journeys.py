@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 from .page_safety import live_script, live_script_in_feed
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from shared_models import db
-from tests.conftest import PASSWORD, InkpotClient, make_app
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD, InkpotClient
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_DIRECTORIES = [ROOT / "functional_layout", ROOT / "divisional_layout"]

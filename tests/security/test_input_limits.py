@@ -8,9 +8,9 @@ from sqlalchemy import select
 from shared_models import RuleViolation, accounts, db, publishing
 from shared_models.accounts import RESERVED_USERNAMES
 from shared_models.models import Post, Site, User
-from tests.conftest import PASSWORD, make_app
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD, TokenReusingClient
 
-from .conftest import SecurityClient
 from .page_safety import live_script
 
 TOO_LONG = {
@@ -374,7 +374,7 @@ def test_the_domain_refuses_unstorable_text_on_every_database(domain_app):
 def test_nul_in_every_form_and_url_never_breaks_postgresql(layout, postgresql_database_url):
     """The same attacks against the database that rejects NUL: refused, never a 500."""
     app = make_app(layout, postgresql_database_url)
-    app.test_client_class = SecurityClient
+    app.test_client_class = TokenReusingClient
     with app.app_context():
         user = accounts.sign_up("writer", "writer@example.com", PASSWORD)
         post = publishing.create_post(user, "First post", "Hello", published=True)

@@ -5,7 +5,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from shared_models.urls import safe_next_path
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 UNSAFE_TARGETS = [
     "//evil.example",

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from shared_models.publishing import render_markdown
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 from .page_safety import live_script, live_script_in_feed
 

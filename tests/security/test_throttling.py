@@ -6,9 +6,9 @@ import pytest
 from limits import parse_many
 
 from shared_models import db
-from tests.conftest import PASSWORD, InkpotClient, make_app
-
-from .conftest import free_port
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD, InkpotClient
+from tests.support.machine import free_port
 
 WRONG = "not-the-password"
 
