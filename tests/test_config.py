@@ -1,11 +1,11 @@
 """Configuration: production refuses unsafe settings; development keeps its own secret key."""
 
-import importlib
 import stat
 
 import pytest
 from flask import Flask
 
+from deploy import layout_module
 from shared_models.config import MIN_SECRET_KEY_LENGTH, ConfigError, load_config
 
 GOOD_KEY = "k" * MIN_SECRET_KEY_LENGTH
@@ -20,8 +20,8 @@ def clean_environment(monkeypatch):
 
 @pytest.fixture
 def create_app(layout, tmp_path):
-    """The layout's own create_app, on a throwaway database."""
-    module = importlib.import_module(f"{layout}_layout")
+    """The layout's own create_app, on a throwaway database, with APP_ENV left to the test."""
+    module = layout_module(layout)
 
     def create(**config):
         return module.create_app(

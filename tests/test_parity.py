@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from jinja2 import FileSystemLoader
 
+from deploy import LAYOUTS
 from shared_models import db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
 from tests.support.apps import make_app
-from tests.support.clients import InkpotClient
 
 ROOT = Path(__file__).resolve().parent.parent
 AREAS = ["home", "sites", "control_panel", "admin"]
@@ -30,9 +30,7 @@ EXPECTED_STATIC_ROUTES = {
 @pytest.fixture
 def apps(database_url):
     """Both layouts on one shared database."""
-    apps = {layout: make_app(layout, database_url) for layout in ("functional", "divisional")}
-    for app in apps.values():
-        app.test_client_class = InkpotClient
+    apps = {layout: make_app(layout, database_url) for layout in LAYOUTS}
     yield apps
     for app in apps.values():
         with app.app_context():

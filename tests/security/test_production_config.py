@@ -1,6 +1,5 @@
 """Production refuses to start with unsafe settings, and says how to fix them."""
 
-import importlib
 import os
 import subprocess
 import sys
@@ -8,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from deploy import LAYOUTS
 from shared_models.config import MIN_SECRET_KEY_LENGTH, ConfigError
+from tests.support.apps import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,12 +19,9 @@ def production(layout, database_url, monkeypatch):
     """Build the layout's app for production with these settings (SECRET_KEY from the env)."""
     for name in ("SECRET_KEY", "FLASK_DEBUG", "APP_ENV"):
         monkeypatch.delenv(name, raising=False)
-    create_app = importlib.import_module(f"{layout}_layout").create_app
 
     def build(**overrides):
-        return create_app(
-            {"APP_ENV": "production", "SQLALCHEMY_DATABASE_URI": database_url, **overrides}
-        )
+        return make_app(layout, database_url, APP_ENV="production", **overrides)
 
     return build
 
@@ -66,10 +64,11 @@ def test_production_starts_with_a_long_enough_secret_key(production, monkeypatch
 
 # Both layouts in one interpreter: starting Python and Flask is the slow part.
 REFUSE_TO_START = """
+from deploy import LAYOUTS, layout_module
 from shared_models.config import ConfigError
-for layout in ("functional_layout", "divisional_layout"):
+for layout in LAYOUTS:
     try:
-        __import__(layout).create_app()
+        layout_module(layout).create_app()
     except ConfigError as error:
         print(layout, type(error).__name__, error)
     else:
@@ -94,8 +93,7 @@ def test_the_refusal_is_a_clear_message_not_a_silent_default(tmp_path):
     )
     lines = result.stdout.splitlines()
     assert [line.split()[:2] for line in lines] == [
-        ["functional_layout", "ConfigError"],
-        ["divisional_layout", "ConfigError"],
+        [layout, "ConfigError"] for layout in LAYOUTS
     ], result.stdout + result.stderr
     assert all("SECRET_KEY is not set" in line for line in lines)
     assert all("secrets.token_hex(32)" in line for line in lines)
