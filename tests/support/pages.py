@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
+from tests.support.clients import CSRF_FIELD
+
 # Elements that never have an end tag, so they are never left open.
 VOID_ELEMENTS = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -183,11 +185,12 @@ def browser_url(value: str) -> str:
 def without_csrf_tokens(page) -> str:
     """The page's HTML with every CSRF token blanked, so two renderings can be compared."""
     html = page if isinstance(page, str) else page.get_data(as_text=True)
-    return re.sub(r'(<input[^>]*name="csrf_token"[^>]*>)', _blank_value, html)
+    return CSRF_FIELD.sub(_without_token, html)
 
 
-def _blank_value(match: re.Match) -> str:
-    return re.sub(r'value="[^"]*"', 'value=""', match.group(1))
+def _without_token(field: re.Match) -> str:
+    # The field up to its value's opening quote, then the closing quote: value="".
+    return field.string[field.start() : field.start(1)] + field.string[field.end(1) : field.end()]
 
 
 def parse_xml(response) -> ET.Element:
