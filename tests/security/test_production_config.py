@@ -12,6 +12,7 @@ from shared_models.config import MIN_SECRET_KEY_LENGTH, ConfigError
 from tests.support.apps import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
+GOOD_KEY = "k" * MIN_SECRET_KEY_LENGTH
 
 
 @pytest.fixture
@@ -33,32 +34,42 @@ def test_production_refuses_to_start_without_a_secret_key(production):
 
 def test_production_refuses_an_empty_secret_key(production, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "")
+
     with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
         production()
 
 
-def test_production_refuses_a_short_secret_key(production, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "k" * (MIN_SECRET_KEY_LENGTH - 1))
+@pytest.mark.parametrize("key", ["short", "k" * (MIN_SECRET_KEY_LENGTH - 1)])
+def test_production_refuses_a_short_secret_key(production, monkeypatch, key):
+    monkeypatch.setenv("SECRET_KEY", key)
+
     with pytest.raises(ConfigError, match="too short"):
         production()
 
 
-@pytest.mark.parametrize("how", ["config", "FLASK_DEBUG"])
-def test_production_refuses_to_run_the_debugger(production, monkeypatch, how):
-    monkeypatch.setenv("SECRET_KEY", "k" * 64)
-    if how == "FLASK_DEBUG":
-        monkeypatch.setenv("FLASK_DEBUG", "1")
-        with pytest.raises(ConfigError, match="DEBUG is on"):
-            production()
-    else:
-        with pytest.raises(ConfigError, match="DEBUG is on"):
-            production(DEBUG=True)
+def test_production_refuses_to_run_with_debug_on(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+
+    with pytest.raises(ConfigError, match="DEBUG is on"):
+        production(DEBUG=True)
 
 
-def test_production_starts_with_a_long_enough_secret_key(production, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "k" * MIN_SECRET_KEY_LENGTH)
+def test_production_refuses_debug_switched_on_from_the_environment(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+
+    with pytest.raises(ConfigError, match="DEBUG is on"):
+        production()
+
+
+def test_production_starts_with_a_good_secret_key_and_secure_cookies(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+
     app = production()
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+    assert app.config["SECRET_KEY"] == GOOD_KEY
+    assert app.config["SESSION_COOKIE_SECURE"]
+    assert app.config["REMEMBER_COOKIE_SECURE"]
     assert not app.debug
 
 
