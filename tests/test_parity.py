@@ -61,11 +61,6 @@ def test_static_routes_differ_only_as_expected(apps):
         assert static == EXPECTED_STATIC_ROUTES[layout]
 
 
-def test_exactly_the_four_areas_are_blueprints(apps):
-    for app in apps.values():
-        assert set(app.blueprints) == set(AREAS)
-
-
 def test_every_endpoint_has_the_same_view_function_name_and_docstring(apps):
     functional, divisional = (apps[name].view_functions for name in ("functional", "divisional"))
     for endpoint, view in functional.items():
