@@ -45,7 +45,7 @@ def inert_page(client, url: str) -> None:
 
 
 @pytest.fixture
-def writer(app, make_user, make_post, no_nul_reaches_the_database):
+def writer(app, make_user, make_post):
     """A signed-in writer with one post, and where that post is edited."""
     user_id = make_user("writer")
     post_id, _ = make_post(user_id, title="First post")
@@ -66,7 +66,7 @@ def everything_the_writer_shows(client, post_path=None):
 
 @FUZZ
 @given(title=texts, body=texts, published=st.booleans())
-def test_any_new_post_is_refused_or_renders(writer, title, body, published):
+def test_any_new_post_is_refused_or_renders(statements_with_nul, writer, title, body, published):
     client, _ = writer
     data = {"title": title, "body": body}
     if published:
@@ -79,38 +79,42 @@ def test_any_new_post_is_refused_or_renders(writer, title, body, published):
         inert_page(client, edit_url)
         inert_page(client, f"/dashboard/posts/{post_id}/preview")
         everything_the_writer_shows(client)
+    assert not statements_with_nul
 
 
 @FUZZ
 @given(title=texts, body=texts)
-def test_any_edit_is_refused_or_renders(writer, title, body):
+def test_any_edit_is_refused_or_renders(statements_with_nul, writer, title, body):
     client, edit_url = writer
     response = client.submit(edit_url, {"title": title, "body": body, "published": "y"})
     assert response.status_code in (200, 302, 400), response.status_code
     if response.status_code == 302:
         inert_page(client, edit_url)
         everything_the_writer_shows(client, "/sites/writer/first-post")
+    assert not statements_with_nul
 
 
 @FUZZ
 @given(title=texts, tagline=texts)
-def test_any_site_settings_are_refused_or_render(writer, title, tagline):
+def test_any_site_settings_are_refused_or_render(statements_with_nul, writer, title, tagline):
     client, _ = writer
     response = client.submit("/dashboard/site", {"title": title, "tagline": tagline})
     assert response.status_code in (200, 302, 400), response.status_code
     if response.status_code == 302:
         everything_the_writer_shows(client)
+    assert not statements_with_nul
 
 
 @FUZZ
 @given(current=texts, new=texts)
-def test_any_password_change_is_refused_or_done(writer, current, new):
+def test_any_password_change_is_refused_or_done(statements_with_nul, writer, current, new):
     client, _ = writer
     response = client.submit(
         "/dashboard/account", {"current_password": current, "new_password": new}
     )
     assert response.status_code in (200, 400), response.status_code
     inert_page(client, "/dashboard/account")
+    assert not statements_with_nul
 
 
 @FUZZ
@@ -119,9 +123,7 @@ def test_any_password_change_is_refused_or_done(writer, current, new):
     email=texts | st.emails(),
     password=texts,
 )
-def test_any_sign_up_is_refused_or_renders(
-    app, no_nul_reaches_the_database, username, email, password
-):
+def test_any_sign_up_is_refused_or_renders(app, statements_with_nul, username, email, password):
     client = app.test_client()
     data = {"username": username, "email": email, "password": password}
     response = client.submit("/signup", data)
@@ -132,13 +134,12 @@ def test_any_sign_up_is_refused_or_renders(
         slug = username.strip().lower()
         for url in [f"/sites/{slug}/", f"/sites/{slug}/feed.xml", "/dashboard/", "/"]:
             inert_page(client, url)
+    assert not statements_with_nul
 
 
 @FUZZ
 @given(email=texts, password=texts, remember=st.booleans(), next_path=texts)
-def test_any_sign_in_is_refused(
-    app, no_nul_reaches_the_database, email, password, remember, next_path
-):
+def test_any_sign_in_is_refused(app, statements_with_nul, email, password, remember, next_path):
     data = {"email": email, "password": password}
     if remember:
         data["remember"] = "y"
@@ -146,10 +147,11 @@ def test_any_sign_in_is_refused(
     assert response.status_code in (200, 400), response.status_code
     if response.status_code == 200:
         assert not live_script(response.get_data(as_text=True))
+    assert not statements_with_nul
 
 
 @pytest.fixture
-def admin(app, make_user, make_post, no_nul_reaches_the_database):
+def admin(app, make_user, make_post):
     """An admin's browser, on a site with one writer and one post."""
     make_post(make_user("writer"), title="First post")
     make_user("boss", admin=True)
@@ -169,7 +171,9 @@ def admin(app, make_user, make_post, no_nul_reaches_the_database):
         ["/", "/sites/writer/", "/dashboard/", "/admin/posts", "/admin/audit"]
     ),
 )
-def test_any_query_parameter_or_path_segment_is_answered(admin, value, segment, paginated):
+def test_any_query_parameter_or_path_segment_is_answered(
+    statements_with_nul, admin, value, segment, paginated
+):
     encoded, part = quote(value, safe=""), quote(segment, safe="")
     for url in [
         f"{paginated}?page={encoded}",
@@ -181,11 +185,12 @@ def test_any_query_parameter_or_path_segment_is_answered(admin, value, segment, 
         f"/{part}",
     ]:
         inert_page(admin, url)
+    assert not statements_with_nul
 
 
 @FUZZ
 @given(raw=st.binary(max_size=200), field=st.sampled_from(["title", "body"]))
-def test_any_bytes_in_a_form_are_refused_or_render(writer, raw, field):
+def test_any_bytes_in_a_form_are_refused_or_render(statements_with_nul, writer, raw, field):
     client, _ = writer
     other = "body" if field == "title" else "title"
     prefix = f"csrf_token={client.csrf_token()}&published=y&{other}=fine&{field}="
@@ -197,3 +202,4 @@ def test_any_bytes_in_a_form_are_refused_or_render(writer, raw, field):
     assert response.status_code in (200, 302, 400), response.status_code
     if response.status_code == 302:
         everything_the_writer_shows(client)
+    assert not statements_with_nul
