@@ -291,13 +291,14 @@ def test_reserved_usernames_are_refused(app):
     assert snapshot(app) == before
 
 
-def test_the_spec_reserved_names_are_all_on_the_list():
-    spec_names = {"admin", "dashboard", "login", "logout", "signup", "sites", "static", "api"}
-    assert spec_names | {"healthz", "www"} <= RESERVED_USERNAMES
+def test_the_sites_own_paths_and_well_known_names_are_reserved():
+    own_paths = {"admin", "dashboard", "login", "logout", "signup", "sites", "static", "healthz"}
+    well_known = {"api", "www"}
+    assert own_paths | well_known <= RESERVED_USERNAMES
 
 
-# Decided: usernames are ASCII a-z, 0-9 and hyphens only (the SPEC's rule), so
-# every look-alike is refused rather than folded into an existing name.
+# Usernames are ASCII a-z, 0-9 and hyphens only, so every look-alike is
+# refused rather than folded into an existing name.
 LOOK_ALIKE_NAMES = [
     "ÄDA",  # Latin capital A with diaeresis
     "ａｄａ",  # fullwidth letters, which NFKC would fold to "ada"
