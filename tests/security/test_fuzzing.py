@@ -18,12 +18,18 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 TRICKY = [
-    "", " ", "\x00", "a\x00b", "\t\n\r", "\x1b[0m", "\ufeff", "\u202e", "\ufffd", "\uffff",
-    "%00", "%FF", "%2F%2Fevil", "//evil", "/\\evil", "javascript:alert(1)", "../../etc/passwd",
-    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "{{ 7*7 }}", "{% raw %}",
-    "' OR 1=1 --", "\\", "%", "_", "admin", "ADMIN", "ａｄａ", "\u212aate", "a" * 201,
-    "x@example.com", "1", "-1", "0", "99999999999999999999", "1e9", "NaN",
-]  # fmt: skip
+    # Nothing, blanks, control characters and odd code points.
+    *["", " ", "\x00", "a\x00b", "\t\n\r", "\x1b[0m", "\ufeff", "\u202e", "\ufffd", "\uffff"],
+    # Encodings and paths that lead somewhere else.
+    *["%00", "%FF", "%2F%2Fevil", "//evil", "/\\evil", "javascript:alert(1)", "../../etc/passwd"],
+    # Markup, templates and SQL.
+    *["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "{{ 7*7 }}", "{% raw %}"],
+    "' OR 1=1 --",
+    # LIKE wildcards, taken and look-alike names, an over-long one, an email.
+    *["\\", "%", "_", "admin", "ADMIN", "ａｄａ", "\u212aate", "a" * 201, "x@example.com"],
+    # Numbers, for page= and ids.
+    *["1", "-1", "0", "99999999999999999999", "1e9", "NaN"],
+]
 texts = st.one_of(
     st.text(max_size=80),
     st.text(alphabet=st.characters(codec="ascii"), max_size=80),

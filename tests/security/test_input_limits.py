@@ -271,9 +271,23 @@ def test_tabs_and_line_breaks_are_welcome_in_a_post(app, writer):
 
 
 RESERVED_NAMES = [
-    "admin", "dashboard", "login", "logout", "signup", "sites", "static", "api", "healthz",
-    "www", "Admin", "ADMIN", "Static", "root", "settings", "feed",
-]  # fmt: skip
+    "admin",
+    "dashboard",
+    "login",
+    "logout",
+    "signup",
+    "sites",
+    "static",
+    "api",
+    "healthz",
+    "www",
+    "Admin",
+    "ADMIN",
+    "Static",
+    "root",
+    "settings",
+    "feed",
+]
 
 
 def signup_refuses_the_username(app, username: str) -> bool:

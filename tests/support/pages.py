@@ -10,14 +10,42 @@ from tests.support.clients import CSRF_FIELD
 
 # Elements that never have an end tag, so they are never left open.
 VOID_ELEMENTS = {
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-    "track", "wbr",
-}  # fmt: skip
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 # Elements that sit inside a line of text; every other element starts a new block of text.
 INLINE_ELEMENTS = {
-    "a", "abbr", "b", "cite", "code", "del", "em", "i", "kbd", "mark", "q", "s", "small",
-    "span", "strong", "sub", "sup", "time", "u",
-}  # fmt: skip
+    "a",
+    "abbr",
+    "b",
+    "cite",
+    "code",
+    "del",
+    "em",
+    "i",
+    "kbd",
+    "mark",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "u",
+}
 # Elements that run or embed active content wherever they appear.
 ACTIVE_ELEMENTS = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base"}
 SCRIPT_URL = re.compile(r"(javascript|vbscript):|data:text/html", re.IGNORECASE)
