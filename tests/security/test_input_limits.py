@@ -10,6 +10,7 @@ from shared_models.accounts import RESERVED_USERNAMES
 from shared_models.models import Post, Site, User
 from tests.support.apps import make_app
 from tests.support.clients import PASSWORD, TokenReusingClient
+from tests.support.pages import field_has_error
 
 from .page_safety import live_script
 
@@ -72,21 +73,6 @@ def browsers(app):
     return lambda url: visitor if url in SIGNED_OUT_FORMS else signed_in
 
 
-def field_is_marked_invalid(html: str, name: str) -> bool:
-    from html.parser import HTMLParser
-
-    marked = []
-
-    class Finder(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            attributes = dict(attrs)
-            if attributes.get("name") == name and attributes.get("aria-invalid") == "true":
-                marked.append(tag)
-
-    Finder().feed(html)
-    return bool(marked)
-
-
 @pytest.mark.parametrize("form", VALID)
 def test_a_field_over_its_maximum_length_gets_a_form_error(app, writer, form):
     url = writer if form == "EDIT" else form
@@ -96,7 +82,7 @@ def test_a_field_over_its_maximum_length_gets_a_form_error(app, writer, form):
         if in_form == form:
             response = client.submit(url, {**VALID[form], field: value})
             assert response.status_code == 200, field
-            assert field_is_marked_invalid(response.get_data(as_text=True), field), field
+            assert field_has_error(response, field), field
     assert snapshot(app) == before
 
 
@@ -131,7 +117,7 @@ def test_a_body_just_under_one_mebibyte_is_read(app, writer):
     response = client.submit("/dashboard/posts/new", {"title": "Big", "body": "x" * 1_000_000})
     # Read and refused by the form (posts are at most 100,000 characters), not by the server.
     assert response.status_code == 200
-    assert field_is_marked_invalid(response.get_data(as_text=True), "body")
+    assert field_has_error(response, "body")
 
 
 def every_form_field(writer):
@@ -259,7 +245,7 @@ def test_control_characters_get_a_form_error(app, writer, url, field):
         value = f"new{character}@example.com" if field == "email" else f"new{character}text"
         response = client.submit(url, {**VALID[url], field: value})
         assert response.status_code == 200, repr(character)
-        assert field_is_marked_invalid(response.get_data(as_text=True), field), repr(character)
+        assert field_has_error(response, field), repr(character)
     assert snapshot(app) == before
 
 
@@ -294,8 +280,7 @@ def signup_refuses_the_username(app, username: str) -> bool:
     response = app.test_client().submit(
         "/signup", {"username": username, "email": "new@example.com", "password": PASSWORD}
     )
-    page = response.get_data(as_text=True)
-    return response.status_code == 200 and field_is_marked_invalid(page, "username")
+    return response.status_code == 200 and field_has_error(response, "username")
 
 
 def test_reserved_usernames_are_refused(app):
@@ -352,7 +337,7 @@ def test_upper_case_ascii_usernames_are_stored_lower_cased_and_then_taken(app):
         "/signup", {"username": "ADA-LOVELACE", "email": "other@example.com", "password": PASSWORD}
     )
     assert again.status_code == 200
-    assert field_is_marked_invalid(again.get_data(as_text=True), "username")
+    assert field_has_error(again, "username")
 
 
 UNSTORABLE_POSTS = [
