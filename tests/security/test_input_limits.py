@@ -256,24 +256,12 @@ def test_tabs_and_line_breaks_are_welcome_in_a_post(app, writer):
     assert response.status_code == 302
 
 
-RESERVED_NAMES = [
-    "admin",
-    "dashboard",
-    "login",
-    "logout",
-    "signup",
-    "sites",
-    "static",
-    "api",
-    "healthz",
-    "www",
-    "Admin",
-    "ADMIN",
-    "Static",
-    "root",
-    "settings",
-    "feed",
-]
+# The site's own first path segments, and names people would take for the site's own.
+OWN_PATHS = ["admin", "dashboard", "login", "logout", "signup", "sites", "static", "healthz"]
+WELL_KNOWN_NAMES = ["api", "www"]
+# Reserved however they are typed: a username is lower-cased before it is checked.
+OTHER_CASES = ["Admin", "ADMIN", "Static"]
+RESERVED_NAMES = [*OWN_PATHS, *WELL_KNOWN_NAMES, *OTHER_CASES, "root", "settings", "feed"]
 
 
 def signup_refuses_the_username(app, username: str) -> bool:
@@ -291,9 +279,7 @@ def test_reserved_usernames_are_refused(app):
 
 
 def test_the_sites_own_paths_and_well_known_names_are_reserved():
-    own_paths = {"admin", "dashboard", "login", "logout", "signup", "sites", "static", "healthz"}
-    well_known = {"api", "www"}
-    assert own_paths | well_known <= RESERVED_USERNAMES
+    assert {*OWN_PATHS, *WELL_KNOWN_NAMES} <= RESERVED_USERNAMES
 
 
 # Usernames are ASCII a-z, 0-9 and hyphens only, so every look-alike is
