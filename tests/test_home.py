@@ -246,7 +246,7 @@ def sign_in_heading_to(client, next_path):
     )
 
 
-# A sample; test_urls.py checks many more.
+# A sample; tests/security/test_redirects.py tries many more.
 EVIL_NEXTS = [
     "//evil.example",
     "https://evil.example",
