@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from shared_models import RuleViolation, accounts, db, publishing
 from shared_models.models import POST_SLUG_MAX, AuditEvent, Post
 from tests.support.clients import PASSWORD
-from tests.support.pages import live_script, parse
+from tests.support.page_safety import live_script
+from tests.support.pages import parse
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 

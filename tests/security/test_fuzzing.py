@@ -7,8 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.clients import PASSWORD
-
-from .page_safety import live_script, live_script_in_feed
+from tests.support.page_safety import live_script, live_script_in_feed
 
 # Modest budgets: the whole security suite should stay well under a minute.
 FUZZ = settings(

@@ -10,9 +10,8 @@ from shared_models.accounts import RESERVED_USERNAMES
 from shared_models.models import Post, Site, User
 from tests.support.apps import make_app
 from tests.support.clients import PASSWORD, TokenReusingClient
+from tests.support.page_safety import live_script
 from tests.support.pages import field_has_error
-
-from .page_safety import live_script
 
 TOO_LONG = {
     ("/signup", "username"): "a" * 31,

@@ -78,8 +78,9 @@ class _Inspector(HTMLParser):
     handle_startendtag = handle_starttag
 
 
-def live_script(html: str) -> list[str]:
-    """What on this HTML could run script or restyle the page; empty when it is inert."""
+def live_script(page) -> list[str]:
+    """What on this page (a response or HTML) could run script or restyle it; empty when inert."""
+    html = page if isinstance(page, str) else page.get_data(as_text=True)
     inspector = _Inspector()
     inspector.feed(html)
     inspector.close()
