@@ -4,53 +4,16 @@ The `app` fixture is parametrised by layout, so every behaviour test runs
 against every layout in LAYOUTS.
 """
 
-import importlib
-import re
 import shutil
 
 import pytest
-from flask.testing import FlaskClient
-from jinja2 import BytecodeCache
 from sqlalchemy import event
 
+from deploy import LAYOUTS
 from shared_models import db
-
-LAYOUTS = ["functional", "divisional"]
-
-PASSWORD = "correct-horse-battery"
-CSRF_FIELD = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|'
-    r'type="hidden" name="csrf_token" value="([^"]+)"'
-)
-
-
-# Each test builds a fresh app; sharing compiled templates between them keeps the
-# suite fast. Jinja checks each template's source, so an edited template recompiles.
-class CompiledTemplates(BytecodeCache):
-    """Compiled templates kept in memory for the whole test session."""
-
-    def __init__(self):
-        self.compiled = {}
-
-    def load_bytecode(self, bucket):
-        if bucket.key in self.compiled:
-            bucket.bytecode_from_string(self.compiled[bucket.key])
-
-    def dump_bytecode(self, bucket):
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
-
-
-COMPILED_TEMPLATES = CompiledTemplates()
-
-
-def make_app(layout: str, database_url: str, **overrides):
-    """A layout's app in testing mode on the given database."""
-    module = importlib.import_module(f"{layout}_layout")
-    app = module.create_app(
-        {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, **overrides}
-    )
-    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
-    return app
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD, AuthActions
+from tests.support.postgres import TEMPLATE_DATABASE, start_server
 
 
 @pytest.fixture(scope="session")
@@ -87,8 +50,6 @@ def postgresql_server():
     """A throwaway PostgreSQL server for the session, holding a migrated template database."""
     from flask_migrate import upgrade
 
-    from tests.postgres import TEMPLATE_DATABASE, start_server
-
     server = start_server()  # skips (fails under CI=true) without PostgreSQL
     try:
         server.execute(f"CREATE DATABASE {TEMPLATE_DATABASE}")
@@ -104,8 +65,6 @@ def postgresql_server():
 @pytest.fixture
 def postgresql_database_url(postgresql_server):
     """A fresh PostgreSQL database: a copy of the migrated template, far faster than migrating."""
-    from tests.postgres import TEMPLATE_DATABASE
-
     name = postgresql_server.create_database(template=TEMPLATE_DATABASE)
     yield postgresql_server.url(name)
     postgresql_server.drop_database(name)
@@ -129,25 +88,9 @@ def domain_app(domain_database_url):
         db.engine.dispose()
 
 
-class InkpotClient(FlaskClient):
-    """A test client that can submit forms the way a browser does, CSRF token included."""
-
-    def csrf_token(self) -> str:
-        # Every page carries a token: forms for visitors, the sign-out form for users.
-        page = self.get("/login", follow_redirects=True).get_data(as_text=True)
-        match = CSRF_FIELD.search(page)
-        assert match, "no CSRF token on the page"
-        return match.group(1) or match.group(2)
-
-    def submit(self, url: str, data: dict | None = None, **kwargs):
-        """POST a form with a valid CSRF token."""
-        return self.post(url, data={"csrf_token": self.csrf_token(), **(data or {})}, **kwargs)
-
-
 @pytest.fixture
 def app(layout, database_url):
     app = make_app(layout, database_url)
-    app.test_client_class = InkpotClient
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -161,25 +104,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-class AuthActions:
-    """Sign up, sign in and out through the site's own forms."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def signup(self, username="writer", email=None, password=PASSWORD, **kwargs):
-        email = email or f"{username}@example.com"
-        return self._client.submit(
-            "/signup", {"username": username, "email": email, "password": password}, **kwargs
-        )
-
-    def login(self, email="writer@example.com", password=PASSWORD, **kwargs):
-        return self._client.submit("/login", {"email": email, "password": password}, **kwargs)
-
-    def logout(self):
-        return self._client.submit("/logout")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 
 from shared_models import RuleViolation, accounts, db, queries, sessions
 from shared_models.models import AuditEvent, Role, User
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 

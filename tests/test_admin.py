@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.pages import main_text, parse, post_links, redirect_target, table_rows, text
+from tests.support.pages import main_text, parse, post_links, redirect_target, table_rows, text
 
 PAGES = ["/admin/", "/admin/users", "/admin/users?q=x", "/admin/posts", "/admin/audit"]
 ACTIONS = [

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import PASSWORD, AuthActions
-from tests.pages import table_rows
+from tests.support.clients import PASSWORD, AuthActions
+from tests.support.pages import table_rows
 
 
 @dataclass

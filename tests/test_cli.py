@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, inspect, select
 
+from deploy import layout_module
 from shared_models import db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
 from shared_models.models import AuditEvent, Post, Site, User
-from tests.conftest import PASSWORD, AuthActions, make_app
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD, AuthActions
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"users", "sites", "posts", "audit_events"}
@@ -73,7 +75,7 @@ def test_flask_db_upgrade_works_from_the_repository_root(layout, tmp_path):
     }
 
     completed = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", f"{layout}_layout", "db", "upgrade"],
+        [sys.executable, "-m", "flask", "--app", layout_module(layout).__name__, "db", "upgrade"],
         cwd=ROOT,
         env=environment,
         capture_output=True,

@@ -1,11 +1,15 @@
-"""Configuration: production refuses unsafe settings; development keeps its own secret key."""
+"""Configuration: choosing APP_ENV, the database, request limits, development's secret key.
 
-import importlib
+What production refuses to start with is tested with the rest of the security
+suite, in tests/security/test_production_config.py.
+"""
+
 import stat
 
 import pytest
 from flask import Flask
 
+from deploy import layout_module
 from shared_models.config import MIN_SECRET_KEY_LENGTH, ConfigError, load_config
 
 GOOD_KEY = "k" * MIN_SECRET_KEY_LENGTH
@@ -20,8 +24,8 @@ def clean_environment(monkeypatch):
 
 @pytest.fixture
 def create_app(layout, tmp_path):
-    """The layout's own create_app, on a throwaway database."""
-    module = importlib.import_module(f"{layout}_layout")
+    """The layout's own create_app, on a throwaway database, with APP_ENV left to the test."""
+    module = layout_module(layout)
 
     def create(**config):
         return module.create_app(
@@ -31,12 +35,7 @@ def create_app(layout, tmp_path):
     return create
 
 
-# --- production -------------------------------------------------------------------------
-
-
-def test_production_refuses_to_start_without_a_secret_key(create_app):
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
-        create_app(APP_ENV="production")
+# --- choosing the environment -----------------------------------------------------------
 
 
 def test_production_reads_app_env_from_the_environment(create_app, monkeypatch):
@@ -44,53 +43,6 @@ def test_production_reads_app_env_from_the_environment(create_app, monkeypatch):
 
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app()
-
-
-@pytest.mark.parametrize("key", ["", "short", "k" * (MIN_SECRET_KEY_LENGTH - 1)])
-def test_production_refuses_a_missing_or_short_secret_key(create_app, monkeypatch, key):
-    monkeypatch.setenv("SECRET_KEY", key)
-
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
-        create_app(APP_ENV="production")
-
-
-def test_production_refuses_to_run_with_debug_on(create_app, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
-
-    with pytest.raises(ConfigError, match="DEBUG"):
-        create_app(APP_ENV="production", DEBUG=True)
-
-
-def test_production_refuses_debug_switched_on_from_the_environment(create_app, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
-    monkeypatch.setenv("FLASK_DEBUG", "1")
-
-    with pytest.raises(ConfigError, match="DEBUG"):
-        create_app(APP_ENV="production")
-
-
-def test_production_starts_with_a_good_secret_key_and_secure_cookies(create_app, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
-
-    app = create_app(APP_ENV="production")
-
-    assert app.config["SECRET_KEY"] == GOOD_KEY
-    assert app.config["SESSION_COOKIE_SECURE"]
-    assert app.config["REMEMBER_COOKIE_SECURE"]
-    assert not app.debug
-
-
-def test_production_never_writes_a_secret_key_file(create_app, monkeypatch, tmp_path):
-    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
-    instance = tmp_path / "instance"
-    app = Flask("probe", instance_path=str(instance))
-
-    load_config(app, {"APP_ENV": "production"})
-
-    assert not instance.exists()
-
-
-# --- choosing the environment -----------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["staging", "prod", "Production", " production", "test"])
@@ -131,7 +83,7 @@ def test_request_bodies_are_limited_to_one_mib(tmp_path):
     assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
 
 
-# --- development ------------------------------------------------------------------------
+# --- development and its secret key file ------------------------------------------------
 
 
 def development_app(instance_path):
@@ -174,6 +126,16 @@ def test_a_secret_key_from_the_environment_wins_and_no_file_is_written(tmp_path,
 
     assert app.config["SECRET_KEY"] == GOOD_KEY
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_never_writes_a_secret_key_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    instance = tmp_path / "instance"
+    app = Flask("probe", instance_path=str(instance))
+
+    load_config(app, {"APP_ENV": "production"})
+
+    assert not instance.exists()
 
 
 def test_development_is_the_default_environment(tmp_path):

@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.conftest import PASSWORD, AuthActions
-from tests.pages import (
+from tests.support.clients import PASSWORD, AuthActions
+from tests.support.page_safety import live_script
+from tests.support.pages import (
     field_has_error,
     form_value,
-    live_script,
     parse,
     post_links,
     redirect_target,

@@ -6,8 +6,8 @@ import pytest
 
 from shared_models import accounts, db
 from shared_models.models import Post, User
-from tests.conftest import PASSWORD, AuthActions
-from tests.pages import main_text, parse
+from tests.support.clients import PASSWORD, AuthActions
+from tests.support.pages import main_text, parse
 
 
 @dataclass

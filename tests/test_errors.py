@@ -3,8 +3,8 @@
 import pytest
 
 from shared_models import db
-from tests.conftest import PASSWORD
-from tests.pages import main_text, parse
+from tests.support.clients import PASSWORD
+from tests.support.pages import main_text, parse
 
 ONE_MIB = 1024 * 1024
 

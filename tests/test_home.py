@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 import pytest
 
 from shared_models import db, queries
-from tests.conftest import PASSWORD, make_app
-from tests.pages import (
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD
+from tests.support.pages import (
     field_has_error,
     form_value,
     main_text,
@@ -245,7 +246,7 @@ def sign_in_heading_to(client, next_path):
     )
 
 
-# A sample; test_urls.py checks many more.
+# A sample; tests/security/test_redirects.py tries many more.
 EVIL_NEXTS = [
     "//evil.example",
     "https://evil.example",

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.pages import parse
+from tests.support.pages import parse
 
 HEADING = re.compile(r"h([1-6])")
 

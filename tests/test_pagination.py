@@ -3,7 +3,7 @@
 import pytest
 
 from shared_models import queries
-from tests.pages import post_links, table_rows
+from tests.support.pages import post_links, table_rows
 
 PAGINATED = ["/", "/sites/boss/", "/dashboard/", "/admin/users", "/admin/posts", "/admin/audit"]
 

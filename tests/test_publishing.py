@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from shared_models import RuleViolation, accounts, db, publishing
 from shared_models.models import POST_SLUG_MAX, AuditEvent, Post
-from tests.conftest import PASSWORD
-from tests.pages import live_script, parse
+from tests.support.clients import PASSWORD
+from tests.support.page_safety import live_script
+from tests.support.pages import parse
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared_models import accounts, db, publishing, queries
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 
 from shared_models import db, publishing
 from shared_models.models import Post, Site, User, utcnow
-from tests.conftest import PASSWORD, AuthActions
+from tests.support.clients import PASSWORD, AuthActions
 
 FEW, MANY = 5, 50
 # An anonymous public list: the site (front page only), the page of posts, their count.

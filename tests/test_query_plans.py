@@ -10,12 +10,28 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import lazyload
 
+from deploy import LAYOUTS
 from shared_models import db, queries
 from shared_models.models import AuditEvent, Post, Site, User
-from tests.conftest import LAYOUTS, make_app
+from tests.support.apps import make_app
 
 POSTS = 10_000
 WRITERS = 50
+
+
+def post_row(n: int, start: datetime) -> dict:
+    """Post n of the platform, written n minutes after `start`; every tenth is a draft."""
+    written = start + timedelta(minutes=n)
+    published = n % 10 != 0
+    return {
+        "site_id": n % WRITERS + 1,
+        "title": f"Post {n}",
+        "slug": f"post-{n}",
+        "is_published": published,
+        "published_at": written if published else None,
+        "created_at": written,
+        "updated_at": written,
+    }
 
 
 @pytest.fixture
@@ -23,29 +39,17 @@ def platform(database_url):
     """50 writers with 10,000 posts between them (a few drafts), and an audit event each."""
     app = make_app(LAYOUTS[0], database_url)
     start = datetime(2026, 1, 1, tzinfo=UTC)
+    writers = range(1, WRITERS + 1)
+    users = [
+        {"id": n, "username": f"writer-{n}", "email": f"w{n}@example.com", "password_hash": "x"}
+        for n in writers
+    ]
+    sites = [{"id": n, "owner_id": n, "slug": f"writer-{n}", "title": f"Site {n}"} for n in writers]
+    posts = [post_row(n, start) for n in range(POSTS)]
+    events = [{"action": "user.signup", "actor_id": n} for n in writers]
     with app.app_context():
-        db.session.execute(
-            insert(User),
-            [{"id": n, "username": f"writer-{n}", "email": f"w{n}@example.com",
-              "password_hash": "x"} for n in range(1, WRITERS + 1)],
-        )  # fmt: skip
-        db.session.execute(
-            insert(Site),
-            [{"id": n, "owner_id": n, "slug": f"writer-{n}", "title": f"Site {n}"}
-             for n in range(1, WRITERS + 1)],
-        )  # fmt: skip
-        db.session.execute(
-            insert(Post),
-            [{"site_id": n % WRITERS + 1, "title": f"Post {n}", "slug": f"post-{n}",
-              "is_published": n % 10 != 0,
-              "published_at": start + timedelta(minutes=n) if n % 10 != 0 else None,
-              "created_at": start + timedelta(minutes=n),
-              "updated_at": start + timedelta(minutes=n)} for n in range(POSTS)],
-        )  # fmt: skip
-        db.session.execute(
-            insert(AuditEvent),
-            [{"action": "user.signup", "actor_id": n} for n in range(1, WRITERS + 1)],
-        )
+        for model, rows in [(User, users), (Site, sites), (Post, posts), (AuditEvent, events)]:
+            db.session.execute(insert(model), rows)
         db.session.commit()
         yield db.session.get(User, 1)
         db.session.remove()

@@ -7,7 +7,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from shared_models import db
-from tests.conftest import make_app
+from tests.support.apps import make_app
 
 
 @pytest.fixture

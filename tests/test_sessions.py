@@ -6,7 +6,7 @@ import pytest
 
 from shared_models import accounts, db, sessions
 from shared_models.models import UserSession, utcnow
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 

@@ -7,7 +7,8 @@ import pytest
 
 from shared_models import db, queries
 from shared_models.models import Post
-from tests.pages import live_script, main_text, parse, parse_xml, post_links, text
+from tests.support.page_safety import live_script
+from tests.support.pages import main_text, parse, parse_xml, post_links, text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.conftest import PASSWORD, AuthActions
-from tests.pages import redirect_target, text, without_csrf_tokens
+from tests.support.clients import PASSWORD, AuthActions
+from tests.support.pages import redirect_target, text, without_csrf_tokens
 
 
 @pytest.fixture

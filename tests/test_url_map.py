@@ -1,7 +1,7 @@
-"""The URL map: exactly the routes, methods and four blueprints SPEC.md fixes, in each layout."""
+"""The URL map: exactly these routes and methods, in four blueprints, in each layout."""
 
-# SPEC.md's table of areas and URLs, in Werkzeug's rule syntax.
-CONTRACT = {
+# Every URL of the site: (area, rule in Werkzeug's syntax, methods besides HEAD and OPTIONS).
+ROUTES = {
     ("home", "/", frozenset({"GET"})),
     ("home", "/signup", frozenset({"GET", "POST"})),
     ("home", "/login", frozenset({"GET", "POST"})),
@@ -29,14 +29,14 @@ CONTRACT = {
 }
 
 
-def test_the_routes_are_exactly_the_contracts(app):
+def test_the_routes_are_exactly_these(app):
     routes = {
         (rule.endpoint.partition(".")[0], rule.rule, frozenset(rule.methods - {"HEAD", "OPTIONS"}))
         for rule in app.url_map.iter_rules()
         if not rule.endpoint.endswith("static")
     }
 
-    assert routes == CONTRACT
+    assert routes == ROUTES
 
 
 def test_the_areas_are_exactly_four_blueprints(app):

@@ -1,4 +1,4 @@
-"""Browser fixtures: each layout served on a free loopback port, one Chromium, checked visitors.
+"""Browser fixtures: each layout served on a free loopback port, one Chromium, visitors.
 
 The journeys drive Debian's Chromium through Playwright (no browser downloads). Without
 /usr/bin/chromium they are skipped, unless CI=true, where a missing browser is a failure.
@@ -10,44 +10,24 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Locator, Page, Response, sync_playwright
+from playwright.sync_api import sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from shared_models import accounts, db, publishing
-from tests.browser.page_checks import (
-    FOCUS_FROM_THE_TOP,
-    FOCUSED_ELEMENT,
-    NON_TEXT_CONTRAST,
-    SURVEY_PAGE,
-    BrowserTrouble,
-    backdrop,
-    blend,
-    contrast_problems,
-    contrast_ratio,
-    parse_color,
-    structure_problems,
-)
-from tests.conftest import PASSWORD, make_app
-
-PHONE = {"width": 375, "height": 740}
-SCHEMES = ("light", "dark")
-ACTION_TIMEOUT_MS = 10_000
-NAVIGATION_TIMEOUT_MS = 15_000
-
-
-def running_in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() == "true"
+from tests.browser.visitors import Visitor, new_visitor
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD
+from tests.support.machine import unavailable
 
 
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole session; each test opens its own context."""
     if not os.access(CHROMIUM, os.X_OK):
-        reason = f"browser journeys need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-        if running_in_ci():
-            pytest.fail(f"CI=true and {reason}", pytrace=False)
-        pytest.skip(reason)
+        unavailable(
+            f"browser journeys need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, timeout=60_000
@@ -99,159 +79,21 @@ def live_server(layout, database_url):
             db.engine.dispose()
 
 
-class Visitor:
-    """Someone using the site in the browser. Every page they reach is checked on arrival."""
-
-    def __init__(self, page: Page, base_url: str, trouble: BrowserTrouble, scheme: str):
-        self.page = page
-        self.base_url = base_url
-        self.trouble = trouble
-        self.scheme = scheme
-        self.checked_urls: list[str] = []
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def open(self, path: str, status: int = 200) -> Response:
-        """Type an address into the browser; the page must answer `status`."""
-        url = self.url(path)
-        if status >= 400:
-            self.trouble.expected_errors.add(url)
-        response = self.page.goto(url)
-        assert response is not None and response.status == status, (
-            f"{path} answered {response and response.status}, not {status}"
-        )
-        self.check_page()
-        return response
-
-    def follow(self, target: Locator) -> Response:
-        """Click a link or a submit button and check the page it leads to."""
-        with self.page.expect_navigation() as navigation:
-            target.click()
-        response = navigation.value
-        assert response is not None and response.status == 200, (
-            f"{self.page.url} answered {response and response.status}"
-        )
-        self.check_page()
-        return response
-
-    def submit_refused(self, button: Locator) -> Response:
-        """Submit a form the site should refuse: the form comes back (200 or 4xx) with errors."""
-        self.trouble.expected_errors.add(button.evaluate("button => button.form.action"))
-        with self.page.expect_navigation() as navigation:
-            button.click()
-        response = navigation.value
-        assert response is not None and (response.status == 200 or 400 <= response.status < 500), (
-            f"{self.page.url} answered {response and response.status}"
-        )
-        self.check_page()
-        return response
-
-    def check_page(self) -> None:
-        """Everything a page must pass, in light and dark mode; fails naming what and where."""
-        self.page.wait_for_load_state("load")
-        problems = []
-        for scheme in SCHEMES:
-            self.page.emulate_media(color_scheme=scheme)
-            survey = self.page.evaluate(SURVEY_PAGE)
-            if scheme == self.scheme:
-                problems += structure_problems(survey)
-            problems += contrast_problems(survey, scheme)
-        self.page.emulate_media(color_scheme=self.scheme)
-        problems += self.trouble.problems()
-        self.checked_urls.append(self.page.url)
-        assert not problems, f"{self.page.url}:\n  " + "\n  ".join(problems)
-
-    def tab_through(self, presses: int = 80) -> list[str]:
-        """Tab through the page in both colour schemes; what had no clearly visible focus."""
-        problems = []
-        for scheme in SCHEMES:
-            self.page.emulate_media(color_scheme=scheme)
-            self.page.evaluate(FOCUS_FROM_THE_TOP)
-            seen = set()
-            for _ in range(presses):
-                self.page.keyboard.press("Tab")
-                focused = self.page.evaluate(FOCUSED_ELEMENT)
-                if focused is None or focused["key"] in seen:
-                    break  # back to the start: every stop has been visited
-                seen.add(focused["key"])
-                problems += focus_problems(focused, scheme)
-            assert len(seen) > 1, f"{self.page.url}: Tab reached {len(seen)} element(s)"
-        self.page.emulate_media(color_scheme=self.scheme)
-        return problems
-
-    def finish(self) -> None:
-        """No late trouble (a request failing after the last check), and no page unchecked."""
-        problems = self.trouble.problems()
-        problems += [
-            f"reached but never checked: {url}"
-            for url in self.trouble.documents
-            if url not in self.checked_urls
-        ]
-        assert not problems, "\n  ".join(["after the last page:", *problems])
-
-
-def focus_problems(focused: dict, scheme: str) -> list[str]:
-    """Why the focused element's focus is not clearly visible (nothing: an empty list)."""
-    where = f"{scheme} mode: {focused['what']}"
-    if not focused["focusVisible"]:
-        return [f"{where} is focused by Tab but does not match :focus-visible"]
-    if not focused["inViewport"]:
-        return [f"{where} is focused off screen"]
-    if focused["outlineStyle"] == "none" or focused["outlineWidth"] < 2:
-        return [f"{where} has no focus outline ({focused['outlineWidth']} px)"]
-    under = backdrop(focused["layers"], scheme)
-    ratio = contrast_ratio(blend(parse_color(focused["outlineColor"]), under), under)
-    if ratio < NON_TEXT_CONTRAST:
-        return [f"{where} focus outline contrast {ratio:.2f}:1, needs {NON_TEXT_CONTRAST}:1"]
-    return []
-
-
-def new_visitor(browser, base_url: str, scheme: str = "light", **options) -> Visitor:
-    """A visitor in a fresh browser context (own cookies) at phone width; close its context."""
-    context = browser.new_context(viewport=PHONE, color_scheme=scheme, **options)
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
-    trouble = BrowserTrouble(origin=base_url)
-
-    def refuse(route):
-        trouble.foreign_requests.append(route.request.url)
-        route.abort()
-
-    # Nothing leaves the machine: a request to any other origin is aborted and reported.
-    context.route(trouble.is_foreign, refuse)
-    page = context.new_page()
-    trouble.watch(page)
-    return Visitor(page, base_url, trouble, scheme)
-
-
 @pytest.fixture
 def open_visitor(browser, live_server):
-    """`open_visitor(**context_options)`: another visitor; all are checked at the end."""
+    """`open_visitor(**context_options)`: another visitor, in a browser context of their own."""
     visitors = []
 
     def open_visitor(**options) -> Visitor:
         visitors.append(new_visitor(browser, live_server.url, **options))
         return visitors[-1]
 
-    try:
-        yield open_visitor
-        for visitor in visitors:
-            visitor.finish()
-    finally:
-        for visitor in visitors:
-            visitor.page.context.close()
+    yield open_visitor
+    for visitor in visitors:
+        visitor.page.context.close()
 
 
 @pytest.fixture
 def visitor(open_visitor) -> Visitor:
     """An anonymous visitor on a phone-sized screen, JavaScript on."""
     return open_visitor()
-
-
-@pytest.fixture
-def unchecked_visitor(browser, live_server) -> Visitor:
-    """A visitor not checked at the end, for testing the checks (it makes trouble on purpose)."""
-    visitor = new_visitor(browser, live_server.url)
-    yield visitor
-    visitor.page.context.close()

@@ -3,8 +3,6 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-
 pytestmark = pytest.mark.slow
 
 NOTES = 12  # more than a page of posts (POSTS_PER_PAGE is 10)
@@ -22,14 +20,6 @@ def busy_site(live_server):
         ],
     )
     return live_server
-
-
-def sign_in(visitor, email):
-    page = visitor.page
-    visitor.open("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    visitor.follow(page.get_by_role("button", name="Sign in"))
 
 
 def test_every_kind_of_page_passes_the_page_checks(busy_site, open_visitor):
@@ -52,7 +42,7 @@ def test_every_kind_of_page_passes_the_page_checks(busy_site, open_visitor):
 
     writer = open_visitor()
     page = writer.page
-    sign_in(writer, "ada@example.com")
+    writer.sign_in("ada@example.com")
     writer.follow(page.get_by_role("navigation", name="Pages").get_by_role("link", name="Older"))
     writer.follow(page.get_by_role("link", name="Note 1", exact=True))
     writer.follow(page.get_by_role("link", name="Preview"))
@@ -61,7 +51,7 @@ def test_every_kind_of_page_passes_the_page_checks(busy_site, open_visitor):
     writer.open("/admin/", status=403)
 
     admin = open_visitor(scheme="dark")
-    sign_in(admin, "boss@example.com")
+    admin.sign_in("boss@example.com")
     for path in [
         "/admin/",
         "/admin/users",
@@ -71,6 +61,8 @@ def test_every_kind_of_page_passes_the_page_checks(busy_site, open_visitor):
     ]:
         admin.open(path)
     expect(admin.page.get_by_role("main")).to_contain_text("user.promoted")
+    for visitor in (reader, writer, admin):
+        visitor.check_nothing_was_missed()
 
 
 def test_keyboard_focus_is_clearly_visible_at_every_stop(busy_site, visitor):
@@ -79,7 +71,7 @@ def test_keyboard_focus_is_clearly_visible_at_every_stop(busy_site, visitor):
     for path in ["/", "/signup", "/sites/ada/note-1"]:
         visitor.open(path)
         problems += visitor.tab_through()
-    sign_in(visitor, "boss@example.com")
+    visitor.sign_in("boss@example.com")
     problems += visitor.tab_through()
     for path in ["/dashboard/posts/new", "/admin/users"]:
         visitor.open(path)
@@ -92,3 +84,4 @@ def test_keyboard_focus_is_clearly_visible_at_every_stop(busy_site, visitor):
     skip = page.get_by_role("link", name="Skip to content")
     expect(skip).to_be_focused()
     expect(skip).to_be_in_viewport()
+    visitor.check_nothing_was_missed()

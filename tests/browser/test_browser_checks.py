@@ -2,8 +2,8 @@
 
 import pytest
 
+from deploy import LAYOUTS
 from tests.browser.page_checks import contrast_ratio, text_contrast
-from tests.conftest import LAYOUTS
 
 pytestmark = pytest.mark.slow
 
@@ -73,18 +73,18 @@ def test_large_and_faded_text_are_judged_as_wcag_says():
 
 
 @one_layout
-def test_page_checks_report_everything_a_broken_page_does_wrong(unchecked_visitor):
-    page = unchecked_visitor.page
+def test_page_checks_report_everything_a_broken_page_does_wrong(visitor):
+    page = visitor.page
     serve(
         page,
-        unchecked_visitor.url("/broken"),
+        visitor.url("/broken"),
         BROKEN_PAGE,
         "text/html",
         {"Content-Security-Policy": CSP},
     )
-    serve(page, unchecked_visitor.url("/broken.css"), BROKEN_STYLES, "text/css")
+    serve(page, visitor.url("/broken.css"), BROKEN_STYLES, "text/css")
     with pytest.raises(AssertionError) as failure:
-        unchecked_visitor.open("/broken")
+        visitor.open("/broken")
     report = str(failure.value)
     for problem in [
         "scrolls sideways",
@@ -105,32 +105,30 @@ def test_page_checks_report_everything_a_broken_page_does_wrong(unchecked_visito
 
 
 @one_layout
-def test_focus_check_reports_a_missing_or_faint_focus_outline(unchecked_visitor):
-    page = unchecked_visitor.page
-    serve(page, unchecked_visitor.url("/focus"), FOCUS_PAGE, "text/html")
-    serve(page, unchecked_visitor.url("/focus.css"), FOCUS_STYLES, "text/css")
-    unchecked_visitor.page.goto(unchecked_visitor.url("/focus"))
-    report = "\n".join(unchecked_visitor.tab_through())
+def test_focus_check_reports_a_missing_or_faint_focus_outline(visitor):
+    page = visitor.page
+    serve(page, visitor.url("/focus"), FOCUS_PAGE, "text/html")
+    serve(page, visitor.url("/focus.css"), FOCUS_STYLES, "text/css")
+    visitor.page.goto(visitor.url("/focus"))
+    report = "\n".join(visitor.tab_through())
     assert 'a "A link with a faint ring" focus outline contrast' in report
     assert 'button "A button with no ring" has no focus outline' in report
 
 
 @one_layout
-def test_a_page_reached_without_being_checked_is_reported(unchecked_visitor):
-    page = unchecked_visitor.page
-    unchecked_visitor.open("/")
+def test_a_page_reached_without_being_checked_is_reported(visitor):
+    page = visitor.page
+    visitor.open("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
-    page.wait_for_url(unchecked_visitor.url("/login"))
+    page.wait_for_url(visitor.url("/login"))
     with pytest.raises(AssertionError, match=r"reached but never checked: .*/login"):
-        unchecked_visitor.finish()
+        visitor.check_nothing_was_missed()
 
 
 @one_layout
-def test_an_expected_error_page_is_not_reported_but_an_unexpected_one_is(unchecked_visitor):
-    unchecked_visitor.open("/no-such-page", status=404)
-    unchecked_visitor.finish()
+def test_an_expected_error_page_is_not_reported_but_an_unexpected_one_is(visitor):
+    visitor.open("/no-such-page", status=404)
+    visitor.check_nothing_was_missed()
     with pytest.raises(AssertionError, match="answered 404, not 200"):
-        unchecked_visitor.open("/another-missing-page")
-    assert any(
-        "another-missing-page: 404" in problem for problem in unchecked_visitor.trouble.problems()
-    )
+        visitor.open("/another-missing-page")
+    assert any("another-missing-page: 404" in problem for problem in visitor.trouble.problems())

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 pytestmark = pytest.mark.slow
 
@@ -46,14 +46,6 @@ def sign_up(visitor, username):
     page.get_by_label("Email").fill(f"{username}@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     visitor.follow(page.get_by_role("button", name="Create my blog"))
-
-
-def sign_in(visitor, email):
-    page = visitor.page
-    visitor.open("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    visitor.follow(page.get_by_role("button", name="Sign in"))
 
 
 def test_writer_signs_up_drafts_previews_publishes_edits_and_deletes_a_post(visitor):
@@ -129,6 +121,7 @@ def test_writer_signs_up_drafts_previews_publishes_edits_and_deletes_a_post(visi
     visitor.follow(main_nav(page).get_by_role("button", name="Sign out"))
     expect_flash(page, "You are signed out.")
     expect_current_section(page, "Home")
+    visitor.check_nothing_was_missed()
 
 
 def test_admin_suspends_a_user_found_by_search_and_their_site_disappears(live_server, visitor):
@@ -140,7 +133,7 @@ def test_admin_suspends_a_user_found_by_search_and_their_site_disappears(live_se
     visitor.open("/sites/heron/")
     expect(page.get_by_role("link", name="Heron sightings")).to_be_visible()
 
-    sign_in(visitor, "boss@example.com")
+    visitor.sign_in("boss@example.com")
     visitor.follow(main_nav(page).get_by_role("link", name="Admin"))
     expect_current_section(page, "Admin")
     admin_nav = page.get_by_role("navigation", name="Admin")
@@ -167,6 +160,7 @@ def test_admin_suspends_a_user_found_by_search_and_their_site_disappears(live_se
     visitor.open("/sites/heron/heron-sightings", status=404)
     visitor.open("/")
     expect(page.get_by_role("link", name="Heron sightings")).to_have_count(0)
+    visitor.check_nothing_was_missed()
 
 
 def test_validation_errors_show_next_to_their_field_and_keep_what_was_typed(live_server, visitor):
@@ -203,6 +197,7 @@ def test_validation_errors_show_next_to_their_field_and_keep_what_was_typed(live
     visitor.submit_refused(page.get_by_role("button", name="Save post"))
     expect_error_next_to(page, "Title", "This field is required.")
     expect(page.get_by_label("Body")).to_have_value("A body worth keeping.")
+    visitor.check_nothing_was_missed()
 
 
 def expect_error_next_to(page, label, error):
@@ -230,6 +225,7 @@ def test_a_writer_can_sign_up_publish_and_sign_in_again_with_javascript_off(open
     visitor.open("/sites/plover/")
     visitor.follow(page.get_by_role("link", name="Written without JavaScript"))
     expect(page.locator(".prose em")).to_have_text("HTML")
-    sign_in(visitor, "plover@example.com")
+    visitor.sign_in("plover@example.com")
     expect(page).to_have_url(visitor.url("/dashboard/"))
     expect(page.get_by_role("link", name="Written without JavaScript")).to_be_visible()
+    visitor.check_nothing_was_missed()

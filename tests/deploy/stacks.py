@@ -20,8 +20,8 @@ import pytest
 
 from deploy.processes import free_port, system_program
 from deploy.stack import RunningStack, Stack, StackError, find_nginx, start_all
-from tests.conftest import CSRF_FIELD, PASSWORD
-from tests.postgres import unavailable
+from tests.support.clients import PASSWORD, csrf_token_in
+from tests.support.machine import unavailable
 
 # Two workers, so that one can die while the other serves.
 TEST_WORKERS = 2
@@ -121,9 +121,8 @@ class Visitor:
     def submit(self, path: str, fields: dict, form_page: str | None = None) -> Response:
         """POST a form the way a browser does: with the CSRF token of the page it is on."""
         page = self.get(form_page or path)
-        match = CSRF_FIELD.search(page.text)
-        assert match, f"no CSRF token on {form_page or path} (status {page.status})"
-        return self.post(path, {"csrf_token": match.group(1) or match.group(2), **fields})
+        assert page.status == 200, f"{form_page or path} answered {page.status}, not a form"
+        return self.post(path, {"csrf_token": csrf_token_in(page.text), **fields})
 
     def sign_up(self, username: str) -> Response:
         email = f"{username}@example.com"

@@ -13,8 +13,8 @@ import pytest
 
 from deploy.processes import wait_until
 from shared_models.config import Config
-from tests.conftest import PASSWORD
 from tests.deploy.stacks import Visitor, start_stack
+from tests.support.clients import PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@
 import pytest
 from flask import request
 
-from tests.conftest import make_app
+from tests.support.apps import make_app
 
 # What nginx sends: the visitor's address last, after whatever the visitor claimed.
 FORWARDED = {

@@ -14,7 +14,7 @@ import pytest
 from deploy import LAYOUTS
 from deploy.processes import wait_until
 from tests.deploy.stacks import Load, Visitor, start_stack
-from tests.postgres import TEMPLATE_DATABASE
+from tests.support.postgres import TEMPLATE_DATABASE
 
 pytestmark = pytest.mark.slow
 

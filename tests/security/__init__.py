@@ -1,1 +1,1 @@
-"""The security suite: throttling, headers, sessions, redirects, bad input, sanitising, fuzzing."""
+"""The security suite, one file per threat; docs/SECURITY.md says what each one proves."""

@@ -1,16 +1,17 @@
 """Security headers on every kind of response, and what the session cookies allow."""
 
-import importlib
 import re
 from pathlib import Path
 
 import pytest
 
+from deploy import LAYOUTS, layout_module
 from shared_models import db
-from tests.conftest import PASSWORD, InkpotClient, make_app
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE_DIRECTORIES = [ROOT / "functional_layout", ROOT / "divisional_layout"]
+TEMPLATE_DIRECTORIES = [Path(layout_module(layout).__file__).parent for layout in LAYOUTS]
 SAFE_REFERRER_POLICIES = {
     "no-referrer",
     "same-origin",
@@ -171,11 +172,7 @@ def test_session_and_remember_me_cookies_are_http_only_and_same_site_lax(app, ma
 
 def test_production_cookies_are_secure_too(layout, database_url, monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
-    create_app = importlib.import_module(f"{layout}_layout").create_app
-    app = create_app(
-        {"APP_ENV": "production", "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "k" * 64}
-    )
-    app.test_client_class = InkpotClient
+    app = make_app(layout, database_url, APP_ENV="production", SECRET_KEY="k" * 64)
     from shared_models import accounts
 
     with app.app_context():

@@ -1,6 +1,5 @@
 """Production refuses to start with unsafe settings, and says how to fix them."""
 
-import importlib
 import os
 import subprocess
 import sys
@@ -8,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from deploy import LAYOUTS
 from shared_models.config import MIN_SECRET_KEY_LENGTH, ConfigError
+from tests.support.apps import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
+GOOD_KEY = "k" * MIN_SECRET_KEY_LENGTH
 
 
 @pytest.fixture
@@ -18,12 +20,9 @@ def production(layout, database_url, monkeypatch):
     """Build the layout's app for production with these settings (SECRET_KEY from the env)."""
     for name in ("SECRET_KEY", "FLASK_DEBUG", "APP_ENV"):
         monkeypatch.delenv(name, raising=False)
-    create_app = importlib.import_module(f"{layout}_layout").create_app
 
     def build(**overrides):
-        return create_app(
-            {"APP_ENV": "production", "SQLALCHEMY_DATABASE_URI": database_url, **overrides}
-        )
+        return make_app(layout, database_url, APP_ENV="production", **overrides)
 
     return build
 
@@ -35,41 +34,52 @@ def test_production_refuses_to_start_without_a_secret_key(production):
 
 def test_production_refuses_an_empty_secret_key(production, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "")
+
     with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
         production()
 
 
-def test_production_refuses_a_short_secret_key(production, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "k" * (MIN_SECRET_KEY_LENGTH - 1))
+@pytest.mark.parametrize("key", ["short", "k" * (MIN_SECRET_KEY_LENGTH - 1)])
+def test_production_refuses_a_short_secret_key(production, monkeypatch, key):
+    monkeypatch.setenv("SECRET_KEY", key)
+
     with pytest.raises(ConfigError, match="too short"):
         production()
 
 
-@pytest.mark.parametrize("how", ["config", "FLASK_DEBUG"])
-def test_production_refuses_to_run_the_debugger(production, monkeypatch, how):
-    monkeypatch.setenv("SECRET_KEY", "k" * 64)
-    if how == "FLASK_DEBUG":
-        monkeypatch.setenv("FLASK_DEBUG", "1")
-        with pytest.raises(ConfigError, match="DEBUG is on"):
-            production()
-    else:
-        with pytest.raises(ConfigError, match="DEBUG is on"):
-            production(DEBUG=True)
+def test_production_refuses_to_run_with_debug_on(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+
+    with pytest.raises(ConfigError, match="DEBUG is on"):
+        production(DEBUG=True)
 
 
-def test_production_starts_with_a_long_enough_secret_key(production, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "k" * MIN_SECRET_KEY_LENGTH)
+def test_production_refuses_debug_switched_on_from_the_environment(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+
+    with pytest.raises(ConfigError, match="DEBUG is on"):
+        production()
+
+
+def test_production_starts_with_a_good_secret_key_and_secure_cookies(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+
     app = production()
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+    assert app.config["SECRET_KEY"] == GOOD_KEY
+    assert app.config["SESSION_COOKIE_SECURE"]
+    assert app.config["REMEMBER_COOKIE_SECURE"]
     assert not app.debug
 
 
 # Both layouts in one interpreter: starting Python and Flask is the slow part.
 REFUSE_TO_START = """
+from deploy import LAYOUTS, layout_module
 from shared_models.config import ConfigError
-for layout in ("functional_layout", "divisional_layout"):
+for layout in LAYOUTS:
     try:
-        __import__(layout).create_app()
+        layout_module(layout).create_app()
     except ConfigError as error:
         print(layout, type(error).__name__, error)
     else:
@@ -94,8 +104,7 @@ def test_the_refusal_is_a_clear_message_not_a_silent_default(tmp_path):
     )
     lines = result.stdout.splitlines()
     assert [line.split()[:2] for line in lines] == [
-        ["functional_layout", "ConfigError"],
-        ["divisional_layout", "ConfigError"],
+        [layout, "ConfigError"] for layout in LAYOUTS
     ], result.stdout + result.stderr
     assert all("SECRET_KEY is not set" in line for line in lines)
     assert all("secrets.token_hex(32)" in line for line in lines)

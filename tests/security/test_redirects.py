@@ -1,26 +1,34 @@
 """`?next=` only ever leads to a path on this same site, however it is dressed up."""
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared_models.urls import safe_next_path
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 UNSAFE_TARGETS = [
     "//evil.example",
+    "//evil.example/dashboard/",
     "///evil.example",
     "/\\evil.example",
     "\\\\evil.example",
+    "\\/evil.example",
     "/\\/evil.example",
     "https:evil.example",
+    "https://evil.example",
     "http://evil.example",
+    "http://evil.example/",
     "https://evil.example/dashboard/",
     "HTTP://evil.example",
+    "HTTPS://evil.example",
     "//evil.example/%2F..",
     "/%2F%2Fevil.example",
     "%2F%2Fevil.example",
     "/%2f%2fevil.example",
+    "/%2f/evil.example",
     "/%5Cevil.example",
     "/%5C%5Cevil.example",
     "/%252F%252Fevil.example",
@@ -34,11 +42,13 @@ UNSAFE_TARGETS = [
     "/ /evil.example",
     "\x00",
     "/\x00",
+    "/\x00/evil.example",
     "/%00",
     "/\x0b/evil.example",
     "/\x7f/evil.example",
     "\u3000//evil.example",
     "javascript:alert(1)",
+    "JavaScript:alert(1)",
     "JaVaScRiPt:alert(1)",
     "javascript://%0Aalert(1)",
     "data:text/html,<script>alert(1)</script>",
@@ -47,6 +57,7 @@ UNSAFE_TARGETS = [
     "dashboard/",
     "",
     "/" + "a" * 2001,
+    "/" + "a" * 3000,
 ]
 SAFE_TARGETS = [
     "/",
@@ -55,11 +66,17 @@ SAFE_TARGETS = [
     "/sites/writer/?page=2",
     "/admin/users?q=a%20b",
     "/admin/users?q=%25",
+    "/admin/users?q=ada&page=2",
     "/sites/writer/a-post#comments",
+    "/sites/ada/hello-world#comments",
+    "/sites/ada/caf%C3%A9",
 ]
+# What a kept target must resolve against: the page it was given to.
+SITE = "https://inkpot.example/login"
 
 
-@pytest.mark.parametrize("target", UNSAFE_TARGETS)
+# None: a sign-in with no ?next= at all.
+@pytest.mark.parametrize("target", [None, *UNSAFE_TARGETS])
 def test_unsafe_targets_are_refused(target):
     assert safe_next_path(target) is None
 
@@ -67,6 +84,22 @@ def test_unsafe_targets_are_refused(target):
 @pytest.mark.parametrize("target", SAFE_TARGETS)
 def test_same_site_paths_are_kept_as_they_are(target):
     assert safe_next_path(target) == target
+
+
+@given(st.text(max_size=60))
+def test_a_kept_target_always_resolves_to_this_site(target):
+    kept = safe_next_path(target)
+
+    if kept is not None:
+        resolved = urlsplit(urljoin(SITE, kept))
+        assert (resolved.scheme, resolved.netloc) == ("https", "inkpot.example")
+        assert kept.startswith("/")
+        assert not kept.startswith("//")
+
+
+@given(st.sampled_from(["//", "/\\", "\\", "https:", "javascript:", " "]), st.text(max_size=30))
+def test_a_target_starting_like_another_site_is_always_refused(start, rest):
+    assert safe_next_path(start + rest) is None
 
 
 def assert_stays_on_site(response, expected="/dashboard/", target=None):

@@ -7,9 +7,8 @@ from urllib.parse import quote
 import pytest
 
 from shared_models.publishing import render_markdown
-from tests.conftest import PASSWORD
-
-from .page_safety import live_script, live_script_in_feed
+from tests.support.clients import PASSWORD
+from tests.support.page_safety import live_script, live_script_in_feed
 
 HTML_PAYLOADS = [
     "<script>alert(1)</script>",

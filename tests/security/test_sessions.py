@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.clients import PASSWORD
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 

@@ -1,15 +1,13 @@
 """Sign-in and sign-up throttling: per client, per account, a styled 429, a shared store."""
 
-import importlib
-
 import pytest
 from limits import parse_many
 
 from shared_models import db
 from shared_models.models import AuditEvent
-from tests.conftest import PASSWORD, InkpotClient, make_app
-
-from .conftest import free_port
+from tests.support.apps import make_app
+from tests.support.clients import PASSWORD
+from tests.support.machine import free_port
 
 WRONG = "not-the-password"
 
@@ -173,7 +171,6 @@ def test_limit_values_come_from_config(layout, database_url):
     app = make_app(
         layout, database_url, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT_PER_ACCOUNT="2/hour"
     )
-    app.test_client_class = InkpotClient
     client = app.test_client()
     assert fail_sign_in(client, "x@example.com", "192.0.2.1").status_code == 200
     assert fail_sign_in(client, "x@example.com", "192.0.2.2").status_code == 200
@@ -185,7 +182,6 @@ def test_limit_values_come_from_config(layout, database_url):
 def test_throttling_can_be_switched_off(layout, database_url, monkeypatch):
     monkeypatch.setenv("RATELIMIT_ENABLED", "false")
     app = make_app(layout, database_url)
-    app.test_client_class = InkpotClient
     client = app.test_client()
     assert app.config["RATELIMIT_ENABLED"] is False
     for _ in range(smallest_amount(app, "LOGIN_RATE_LIMIT_PER_CLIENT") + 1):
@@ -201,16 +197,10 @@ def test_throttling_is_on_by_default_in_development_and_production(
     for name in ("RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "FLASK_DEBUG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
-    create_app = importlib.import_module(f"{layout}_layout").create_app
     # A fast hash keeps the test quick; the throttling is what is under test.
-    app = create_app(
-        {
-            "APP_ENV": environment,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
+    app = make_app(
+        layout, database_url, APP_ENV=environment, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000"
     )
-    app.test_client_class = InkpotClient
     assert app.config["RATELIMIT_ENABLED"] is True
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
     client = app.test_client()
@@ -225,16 +215,13 @@ def test_behind_the_proxy_each_visitor_is_counted_by_their_own_address(
     layout, database_url, monkeypatch
 ):
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
-    create_app = importlib.import_module(f"{layout}_layout").create_app
-    app = create_app(
-        {
-            "APP_ENV": "production",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "RATELIMIT_ENABLED": True,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
+    app = make_app(
+        layout,
+        database_url,
+        APP_ENV="production",
+        RATELIMIT_ENABLED=True,
+        PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
     )
-    app.test_client_class = InkpotClient
     client = app.test_client()
     # Every request comes from nginx on 127.0.0.1; X-Forwarded-For names the visitor.
     visitor = {"X-Forwarded-For": "198.51.100.1"}
@@ -266,14 +253,12 @@ def test_counts_kept_in_redis_hold_across_workers(layout, database_url, redis_ur
     import redis
 
     first = make_app(layout, database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_url)
-    first.test_client_class = InkpotClient
     run_out_the_account_limit(first, "writer@example.com")
     keys = redis.Redis.from_url(redis_url).keys("*")
     assert any(b"inkpot/account:writer@example.com" in key for key in keys), keys
     # A second worker (here: a second app, which brings a new storage connection)
     # sees the same counts.
     second = make_app(layout, database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_url)
-    second.test_client_class = InkpotClient
     assert_styled_429(fail_sign_in(second.test_client(), "writer@example.com", "203.0.113.9"))
     for app in (first, second):
         with app.app_context():
@@ -284,10 +269,8 @@ def test_in_memory_counts_are_per_worker(layout, database_url):
     # The reason production points RATELIMIT_STORAGE_URI at Redis, and the proof
     # that the Redis test above is not passing on counts kept in memory.
     first = make_app(layout, database_url, RATELIMIT_ENABLED=True)
-    first.test_client_class = InkpotClient
     run_out_the_account_limit(first, "writer@example.com")
     second = make_app(layout, database_url, RATELIMIT_ENABLED=True)
-    second.test_client_class = InkpotClient
     response = fail_sign_in(second.test_client(), "writer@example.com", "203.0.113.9")
     assert response.status_code == 200
     for app in (first, second):
@@ -300,7 +283,6 @@ def test_an_unreachable_redis_falls_back_to_counting_in_memory(layout, database_
     app = make_app(
         layout, database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=nothing_listens
     )
-    app.test_client_class = InkpotClient
     client = app.test_client()
     for attempt in range(smallest_amount(app, "LOGIN_RATE_LIMIT_PER_ACCOUNT")):
         assert (

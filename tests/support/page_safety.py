@@ -6,14 +6,40 @@ from html.parser import HTMLParser
 
 # Elements that run script, embed active content, or re-base or restyle the page.
 ACTIVE_ELEMENTS = {
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "base",
-    "svg", "math", "portal",
-}  # fmt: skip
+    "script",
+    "style",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "base",
+    "svg",
+    "math",
+    "portal",
+}
 URL_ATTRIBUTES = {
-    "href", "src", "action", "formaction", "xlink:href", "srcset", "data", "poster",
-    "background", "cite", "longdesc", "lowsrc", "dynsrc", "ping", "manifest", "codebase",
-    "archive", "icon", "usemap",
-}  # fmt: skip
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "srcset",
+    "data",
+    "poster",
+    "background",
+    "cite",
+    "longdesc",
+    "lowsrc",
+    "dynsrc",
+    "ping",
+    "manifest",
+    "codebase",
+    "archive",
+    "icon",
+    "usemap",
+}
 SCRIPT_URL = re.compile(r"(?:javascript|vbscript|data):", re.IGNORECASE)
 ATOM_CONTENT = "{http://www.w3.org/2005/Atom}content"
 
@@ -52,8 +78,9 @@ class _Inspector(HTMLParser):
     handle_startendtag = handle_starttag
 
 
-def live_script(html: str) -> list[str]:
-    """What on this HTML could run script or restyle the page; empty when it is inert."""
+def live_script(page) -> list[str]:
+    """What on this page (a response or HTML) could run script or restyle it; empty when inert."""
+    html = page if isinstance(page, str) else page.get_data(as_text=True)
     inspector = _Inspector()
     inspector.feed(html)
     inspector.close()

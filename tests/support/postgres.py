@@ -9,9 +9,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import pytest
-
-from deploy.processes import free_port
+from tests.support.machine import free_port, unavailable
 
 # Debian and Ubuntu keep the server binaries out of PATH, one folder per major version.
 BINARY_GLOBS = ["/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin"]
@@ -20,13 +18,6 @@ START_TIMEOUT = 30
 SERVER_ACCOUNT = "postgres"
 # Brought to the newest migration once per session; each test gets a copy of it.
 TEMPLATE_DATABASE = "migrated_template"
-
-
-def unavailable(reason: str) -> None:
-    """Skip the test on a laptop without the tool; fail it in CI, where it must be installed."""
-    if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(f"{reason} (CI=true: every test must run)", pytrace=False)
-    pytest.skip(reason)
 
 
 def find_binaries() -> Path | None:
@@ -70,19 +61,19 @@ class PostgresServer:
             account = pwd.getpwnam(SERVER_ACCOUNT)
             os.chown(self.directory, account.pw_uid, account.pw_gid)
         data = self.directory / "data"
+        initdb = str(self.bin_dir / "initdb")
+        superuser = ["-U", "postgres", "-A", "trust"]  # trusted: only the socket reaches it
         self._run(
-            str(self.bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
-        )  # fmt: skip
+            initdb, "-D", str(data), *superuser, "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"
+        )
         # No TCP at all, and no durability: this server lives for one test session.
         options = (
             f"-k {self.directory} -p {self.port} -c listen_addresses='' -c fsync=off "
             "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
         )
-        self._run(
-            str(self.bin_dir / "pg_ctl"), "-D", str(data), "-l", str(self.directory / "server.log"),
-            "-w", "-t", str(START_TIMEOUT), "-o", options, "start",
-        )  # fmt: skip
+        pg_ctl, log = str(self.bin_dir / "pg_ctl"), str(self.directory / "server.log")
+        wait = ["-w", "-t", str(START_TIMEOUT)]  # return once the server accepts connections
+        self._run(pg_ctl, "-D", str(data), "-l", log, *wait, "-o", options, "start")
         return self
 
     def stop(self) -> None:
@@ -103,9 +94,12 @@ class PostgresServer:
         import psycopg
 
         with psycopg.connect(
-            host=str(self.directory), port=self.port, user="postgres", dbname="postgres",
+            host=str(self.directory),
+            port=self.port,
+            user="postgres",
+            dbname="postgres",
             autocommit=True,
-        ) as connection:  # fmt: skip
+        ) as connection:
             connection.execute(statement)
 
     def create_database(self, template: str | None = None) -> str:

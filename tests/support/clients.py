@@ -1,0 +1,64 @@
+"""Browsing the site in tests: clients that submit forms with their CSRF token, AuthActions."""
+
+import re
+
+from flask.testing import FlaskClient
+
+# The password every test user signs up with.
+PASSWORD = "correct-horse-battery"
+# The hidden CSRF field of a form; its token is group 1. Flask-WTF and the
+# templates write the field's attributes in different orders.
+CSRF_FIELD = re.compile(r'<input(?=[^>]*\sname="csrf_token")[^>]*\svalue="([^"]*)"')
+
+
+def csrf_token_in(page: str) -> str:
+    """The CSRF token of the first form on an HTML page."""
+    match = CSRF_FIELD.search(page)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class InkpotClient(FlaskClient):
+    """A test client that can submit forms the way a browser does, CSRF token included."""
+
+    def csrf_token(self) -> str:
+        # Every page carries a token: forms for visitors, the sign-out form for users.
+        return csrf_token_in(self.get("/login", follow_redirects=True).get_data(as_text=True))
+
+    def submit(self, url: str, data: dict | None = None, **kwargs):
+        """POST a form with a valid CSRF token."""
+        return self.post(url, data={"csrf_token": self.csrf_token(), **(data or {})}, **kwargs)
+
+
+class TokenReusingClient(InkpotClient):
+    """An InkpotClient that fetches its CSRF token once, for tests that submit thousands of forms.
+
+    The token is tied to the browser's session, not to a page or a clock, so a
+    real browser could reuse it the same way.
+    """
+
+    _token = None
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            self._token = super().csrf_token()
+        return self._token
+
+
+class AuthActions:
+    """Sign up, sign in and out through the site's own forms."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def signup(self, username="writer", email=None, password=PASSWORD, **kwargs):
+        email = email or f"{username}@example.com"
+        return self._client.submit(
+            "/signup", {"username": username, "email": email, "password": password}, **kwargs
+        )
+
+    def login(self, email="writer@example.com", password=PASSWORD, **kwargs):
+        return self._client.submit("/login", {"email": email, "password": password}, **kwargs)
+
+    def logout(self):
+        return self._client.submit("/logout")
