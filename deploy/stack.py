@@ -194,6 +194,9 @@ class Stack:
             "LAYOUT": self.layout,
             "SECRET_KEY": self.secret_key(),
             "DATABASE_URL": f"sqlite:///{self.run_dir / 'inkpot.sqlite3'}",
+            "PUBLIC_URL": self.url,
+            # The names the local nginx's server_name answers to.
+            "TRUSTED_HOSTS": "127.0.0.1,localhost",
         }
         if self.redis_port is not None:
             values["RATELIMIT_STORAGE_URI"] = self.redis_url

@@ -4,6 +4,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # Both layouts share one instance folder, so `make run` serves them one database.
 INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
@@ -19,6 +20,28 @@ def _env_flag(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> list[str] | None:
+    """A comma-separated variable as a list; None when it is unset or empty."""
+    items = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return items or None
+
+
+def public_url_host(public_url: str) -> str:
+    """The host name of PUBLIC_URL, or ConfigError saying what is wrong with it."""
+    parts = urlsplit(public_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(
+            f"PUBLIC_URL={public_url!r} is not a site's address; "
+            "give one such as https://inkpot.example.com"
+        )
+    if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
+        raise ConfigError(
+            f"PUBLIC_URL={public_url!r} has more than a scheme, a host and a port; "
+            "the site is served from the root of its host."
+        )
+    return parts.hostname
 
 
 def database_pool_options(database_url: str) -> dict:
@@ -104,6 +127,8 @@ class Config:
             "RATELIMIT_ENABLED": _env_flag("RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED),
             "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
             or cls.RATELIMIT_STORAGE_URI,
+            "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,
+            "TRUSTED_HOSTS": _env_list("TRUSTED_HOSTS"),
         }
 
     @staticmethod
@@ -165,6 +190,12 @@ class ProductionConfig(Config):
             )
         if config.get("DEBUG"):
             raise ConfigError("DEBUG is on; never run the debugger in production.")
+        if not config.get("PUBLIC_URL"):
+            raise ConfigError(
+                "PUBLIC_URL is not set. Production needs the site's public address "
+                "(PUBLIC_URL=https://inkpot.example.com): links in emails are built "
+                "from it, and only its host name may reach the app."
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {
@@ -185,6 +216,13 @@ def load_config(app, overrides: dict | None = None) -> None:
     app.config.from_object(config_class)
     app.config.update(config_class.from_environment(app.name, Path(app.instance_path)))
     app.config.update(overrides)
+    if app.config["PUBLIC_URL"]:
+        host = public_url_host(app.config["PUBLIC_URL"])
+        app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+        # Flask answers 400 to any other Host: the app builds absolute links (a
+        # feed's ids, redirects) from it, so a forged one must never get that far.
+        if app.config["TRUSTED_HOSTS"] is None:
+            app.config["TRUSTED_HOSTS"] = [host]
     # Explicit SQLALCHEMY_ENGINE_OPTIONS (class or overrides) win over the environment's sizes.
     pool = database_pool_options(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**pool, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}

@@ -10,7 +10,7 @@ static files live.
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared_models import db
@@ -40,6 +40,8 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
 
 
+UNTRUSTED_HOST = "This site does not answer to that host name.\n"
+
 # Crawlers may read every public page; the signed-in areas are of no use to them.
 ROBOTS_TXT = """\
 User-agent: *
@@ -61,6 +63,12 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_template("errors/csrf.html", error=error), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # Raised before routing, for a Host not in TRUSTED_HOSTS: no URL can be built
+        # for it, so no page with links either.
+        return UNTRUSTED_HOST, 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -133,7 +133,7 @@ def test_production_never_writes_a_secret_key_file(monkeypatch, tmp_path):
     instance = tmp_path / "instance"
     app = Flask("probe", instance_path=str(instance))
 
-    load_config(app, {"APP_ENV": "production"})
+    load_config(app, {"APP_ENV": "production", "PUBLIC_URL": "https://inkpot.example.com"})
 
     assert not instance.exists()
 

@@ -3,6 +3,7 @@
 import pytest
 
 from shared_models import db
+from tests.support.apps import make_app
 from tests.support.clients import PASSWORD
 from tests.support.pages import main_text, parse
 
@@ -121,3 +122,23 @@ def test_a_request_just_under_the_limit_is_accepted(client, auth):
     response = client.submit("/dashboard/posts/new", {"title": "Long", "body": "x" * 90_000})
 
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("host", ["evil.example", "inkpot.example.com.evil.example", "a b"])
+def test_a_host_the_site_does_not_answer_to_gets_a_plain_400(layout, database_url, host):
+    app = make_app(layout, database_url, PUBLIC_URL="https://inkpot.example.com")
+
+    response = app.test_client().get("/sites/ada", headers={"Host": host})
+
+    assert response.status_code == 400
+    assert response.mimetype == "text/plain"
+    assert host not in response.get_data(as_text=True)
+
+
+def test_the_public_url_host_is_answered_with_or_without_its_port(layout, database_url):
+    app = make_app(layout, database_url, PUBLIC_URL="https://inkpot.example.com")
+
+    # (nginx lower-cases the host before the app sees it.)
+    for host in ("inkpot.example.com", "inkpot.example.com:443"):
+        response = app.test_client().get("/healthz", headers={"Host": host})
+        assert response.status_code == 200, host

@@ -172,7 +172,13 @@ def test_session_and_remember_me_cookies_are_http_only_and_same_site_lax(app, ma
 
 def test_production_cookies_are_secure_too(layout, database_url, monkeypatch):
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
-    app = make_app(layout, database_url, APP_ENV="production", SECRET_KEY="k" * 64)
+    app = make_app(
+        layout,
+        database_url,
+        APP_ENV="production",
+        SECRET_KEY="k" * 64,
+        PUBLIC_URL="http://localhost",
+    )
     from shared_models import accounts
 
     with app.app_context():

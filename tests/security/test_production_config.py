@@ -13,16 +13,18 @@ from tests.support.apps import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * MIN_SECRET_KEY_LENGTH
+PUBLIC_URL = "https://inkpot.example.com"
 
 
 @pytest.fixture
 def production(layout, database_url, monkeypatch):
     """Build the layout's app for production with these settings (SECRET_KEY from the env)."""
-    for name in ("SECRET_KEY", "FLASK_DEBUG", "APP_ENV"):
+    for name in ("SECRET_KEY", "FLASK_DEBUG", "APP_ENV", "PUBLIC_URL", "TRUSTED_HOSTS"):
         monkeypatch.delenv(name, raising=False)
 
     def build(**overrides):
-        return make_app(layout, database_url, APP_ENV="production", **overrides)
+        settings = {"APP_ENV": "production", "PUBLIC_URL": PUBLIC_URL, **overrides}
+        return make_app(layout, database_url, **settings)
 
     return build
 
@@ -71,6 +73,48 @@ def test_production_starts_with_a_good_secret_key_and_secure_cookies(production,
     assert app.config["SESSION_COOKIE_SECURE"]
     assert app.config["REMEMBER_COOKIE_SECURE"]
     assert not app.debug
+
+
+def test_production_refuses_to_start_without_a_public_url(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+
+    with pytest.raises(ConfigError, match="PUBLIC_URL is not set"):
+        production(PUBLIC_URL=None)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "inkpot.example.com",
+        "ftp://inkpot.example.com",
+        "https://",
+        "https://inkpot.example.com/blog",
+        "https://inkpot.example.com/?x=1",
+        "https://user@inkpot.example.com",
+    ],
+)
+def test_production_refuses_a_public_url_that_is_not_a_sites_root(production, monkeypatch, url):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        production(PUBLIC_URL=url)
+
+
+def test_production_answers_only_its_public_host(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    client = production(PUBLIC_URL=PUBLIC_URL + "/").test_client()
+
+    assert client.get("/healthz", headers={"Host": "inkpot.example.com"}).status_code == 200
+    assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_more_host_names_can_be_trusted_from_the_environment(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    monkeypatch.setenv("TRUSTED_HOSTS", "inkpot.example.com, www.inkpot.example.com")
+    client = production().test_client()
+
+    assert client.get("/healthz", headers={"Host": "www.inkpot.example.com"}).status_code == 200
+    assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
 
 
 # Both layouts in one interpreter: starting Python and Flask is the slow part.

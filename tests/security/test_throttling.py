@@ -199,7 +199,11 @@ def test_throttling_is_on_by_default_in_development_and_production(
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
     # A fast hash keeps the test quick; the throttling is what is under test.
     app = make_app(
-        layout, database_url, APP_ENV=environment, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000"
+        layout,
+        database_url,
+        APP_ENV=environment,
+        PUBLIC_URL="http://localhost",
+        PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
     )
     assert app.config["RATELIMIT_ENABLED"] is True
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
@@ -219,6 +223,7 @@ def test_behind_the_proxy_each_visitor_is_counted_by_their_own_address(
         layout,
         database_url,
         APP_ENV="production",
+        PUBLIC_URL="http://localhost",
         RATELIMIT_ENABLED=True,
         PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
     )
