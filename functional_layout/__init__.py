@@ -4,7 +4,7 @@ from flask import Flask
 
 import shared_models
 import shared_web
-from shared_models.config import INSTANCE_PATH, load_config
+from shared_web.config import INSTANCE_PATH, load_config
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -1,18 +1,21 @@
 """Inkpot's domain, shared by both layouts: models, rules, queries, migrations and demo data.
 
-It knows nothing of HTTP: views call these functions and turn their answers
-(or their `RuleViolation`) into pages.
+It knows nothing of HTTP (no request, response, cookie, flash or abort): views
+call these functions and turn their answers, or their `RuleViolation`, into
+pages. It runs inside a Flask app context, for the database session and the
+few settings it reads from the app's config (the password hash method and how
+long a session may stay idle); the configuration itself, like every other
+app-wide piece, lives in shared_web.
 """
 
 from pathlib import Path
 
 from flask_migrate import Migrate
 
-from shared_models import accounts, models, sessions
+from shared_models import accounts, models
 from shared_models.cli import create_admin_command, seed_demo_command
 from shared_models.database import db
 from shared_models.errors import RuleViolation
-from shared_models.formatting import TEMPLATE_FILTERS
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "migrations")
 
@@ -23,12 +26,11 @@ __all__ = ["MIGRATIONS_DIRECTORY", "RuleViolation", "db", "init_app", "migrate",
 
 
 def init_app(app) -> None:
-    """Bind the database, migrations, CLI commands, date filters and sign-in checks to an app."""
+    """Bind the database, migrations, CLI commands, shell context and password hashing."""
     db.init_app(app)
     migrate.init_app(app, db)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
-    app.jinja_env.filters.update(TEMPLATE_FILTERS, device=sessions.describe_device)
     app.shell_context_processor(shell_context)
     accounts.prepare_dummy_hash(app)
 
@@ -40,5 +42,6 @@ def shell_context() -> dict:
         "User": models.User,
         "Site": models.Site,
         "Post": models.Post,
+        "UserSession": models.UserSession,
         "AuditEvent": models.AuditEvent,
     }

@@ -17,8 +17,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from shared_models.database import db
-from shared_models.formatting import as_utc
-from shared_models.models import ADDRESS_MAX, USER_AGENT_MAX, User, UserSession, utcnow
+from shared_models.models import (
+    ADDRESS_MAX,
+    USER_AGENT_MAX,
+    User,
+    UserSession,
+    as_utc,
+    utcnow,
+)
 
 # Last-seen times are written at most this often, not on every request.
 LAST_SEEN_PRECISION = timedelta(minutes=5)

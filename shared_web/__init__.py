@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared_models import db
 from shared_web.extensions import csrf, limiter, login_manager
+from shared_web.formatting import TEMPLATE_FILTERS
 from shared_web.hooks import add_security_headers, refuse_unreadable_input
 
 __all__ = ["init_app", "register_error_pages"]
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     )
     app.after_request(add_security_headers)
     register_error_pages(app)
+    app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.add_url_rule("/robots.txt", "robots_txt", robots_txt)
     csrf.init_app(app)
     login_manager.init_app(app)

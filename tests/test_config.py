@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from deploy import layout_module
-from shared_models.config import MIN_SECRET_KEY_LENGTH, ConfigError, load_config
+from shared_web.config import MIN_SECRET_KEY_LENGTH, ConfigError, load_config
 
 GOOD_KEY = "k" * MIN_SECRET_KEY_LENGTH
 

@@ -6,9 +6,9 @@ from flask_login import current_user
 from divisional_layout.home import bp
 from divisional_layout.home.forms import LoginForm, SignupForm
 from shared_models import RuleViolation, accounts, queries
-from shared_models.urls import safe_next_path
 from shared_web.auth import sign_in, sign_out
 from shared_web.extensions import limiter
+from shared_web.redirects import safe_next_path
 from shared_web.throttling import configured_limit, submitted_account
 
 

@@ -5,9 +5,9 @@ from flask_login import current_user
 
 from functional_layout.forms.home import LoginForm, SignupForm
 from shared_models import RuleViolation, accounts, queries
-from shared_models.urls import safe_next_path
 from shared_web.auth import sign_in, sign_out
 from shared_web.extensions import limiter
+from shared_web.redirects import safe_next_path
 from shared_web.throttling import configured_limit, submitted_account
 
 bp = Blueprint("home", __name__)

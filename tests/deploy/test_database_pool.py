@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared_models.config import ConfigError, database_pool_options
+from shared_web.config import ConfigError, database_pool_options
 
 POSTGRESQL = "postgresql+psycopg://inkpot@/inkpot"
 

@@ -16,8 +16,8 @@ from limits import parse_many
 
 from deploy import LAYOUTS
 from deploy.processes import free_port, wait_until
-from shared_models.config import Config
 from shared_models.models import POST_BODY_MAX
+from shared_web.config import Config
 from tests.deploy.stacks import Visitor, require_redis, start_stack
 from tests.support.clients import PASSWORD, csrf_token_in
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from deploy.processes import wait_until
-from shared_models.config import Config
+from shared_web.config import Config
 from tests.deploy.stacks import Visitor, start_stack
 from tests.support.clients import PASSWORD
 

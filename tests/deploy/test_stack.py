@@ -18,7 +18,7 @@ import redis
 from deploy import render
 from deploy.processes import descendants_of, free_port, is_alive, wait_until
 from deploy.stack import find_nginx
-from shared_models.config import Config
+from shared_web.config import Config
 from tests.deploy.stacks import Load, Visitor, require_redis, start_stack
 
 pytestmark = pytest.mark.slow

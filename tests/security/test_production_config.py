@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from deploy import LAYOUTS
-from shared_models.config import MIN_SECRET_KEY_LENGTH, ConfigError
+from shared_web.config import MIN_SECRET_KEY_LENGTH, ConfigError
 from tests.support.apps import make_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,7 +120,7 @@ def test_more_host_names_can_be_trusted_from_the_environment(production, monkeyp
 # Both layouts in one interpreter: starting Python and Flask is the slow part.
 REFUSE_TO_START = """
 from deploy import LAYOUTS, layout_module
-from shared_models.config import ConfigError
+from shared_web.config import ConfigError
 for layout in LAYOUTS:
     try:
         layout_module(layout).create_app()

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared_models.urls import safe_next_path
+from shared_web.redirects import safe_next_path
 from tests.support.clients import PASSWORD
 
 UNSAFE_TARGETS = [

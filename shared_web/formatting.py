@@ -1,17 +1,15 @@
-"""How dates and post excerpts read on every page and in feeds, the same in both layouts."""
+"""Jinja filters both layouts share: how dates, excerpts and devices read on every page."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from markupsafe import Markup
+
+from shared_models.models import as_utc
+from shared_models.sessions import describe_device
 
 # A summary's length in characters: two or three lines in a list, and what search
 # engines show of a page's description.
 EXCERPT_LENGTH = 220
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything Inkpot stores is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def format_date(moment: datetime | None) -> str:
@@ -43,4 +41,5 @@ TEMPLATE_FILTERS = {
     "datetime": format_datetime,
     "isoformat": isoformat,
     "excerpt": excerpt,
+    "device": describe_device,
 }
