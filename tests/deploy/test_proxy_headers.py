@@ -26,7 +26,9 @@ def what_the_app_sees(app) -> dict:
 
 def test_production_trusts_exactly_one_proxy(layout, database_url, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
-    app = make_app(layout, database_url, APP_ENV="production")
+    app = make_app(
+        layout, database_url, APP_ENV="production", PUBLIC_URL="https://blog.example.com"
+    )
     # Only the last address counts: the one nginx itself appended.
     assert what_the_app_sees(app) == {
         "address": "203.0.113.7",
