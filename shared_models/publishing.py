@@ -117,9 +117,10 @@ def _check_post_fields(title: str, body: str) -> str:
 
 
 # Two saves of one title can pick the same free slug at once; the database keeps
-# only one, and the other tries the next suffix. Past this many clashes in a row
-# the writer is asked to try again.
-SLUG_ATTEMPTS = 5
+# only one, and the other tries the next suffix. Each clash means another save of
+# that title has just succeeded, so this many covers ten of them at once; past
+# that the writer is asked to try again.
+SLUG_ATTEMPTS = 10
 
 
 def _save(post: Post, fields: dict, new_slug: bool) -> None:
