@@ -9,7 +9,10 @@ Import nothing of the app here: this file runs in the master process, and a
 database driver imported before gevent patches would block (see deploy/wsgi.py).
 """
 
+import importlib.util
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -88,16 +91,57 @@ max_requests_jitter = 200
 # X-Forwarded-* headers through ProxyFix, which production config turns on.)
 forwarded_allow_ips = SETTINGS.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
-# Both to supervisor, which writes them to files and rotates them.
+# Both to supervisor, which writes them to files and rotates them: the access log
+# to stdout; gunicorn's own messages and the app's to stderr, one line each, in
+# the app's format (LOG_FORMAT: json in production), shared_web/logs.py.
 accesslog = "-"
 errorlog = "-"
 loglevel = SETTINGS.get("GUNICORN_LOG_LEVEL", "info")
 # The visitor (nginx's X-Forwarded-For), the request, status, size, duration, and
-# nginx's request id, which is also in nginx's log line and on its error pages.
+# the request id the app answered with (nginx's, which is also in nginx's log line).
 access_log_format = (
     '%({x-forwarded-for}i)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" '
-    "request_id=%({x-request-id}i)s worker=%(p)s"
+    "request_id=%({x-request-id}o)s worker=%(p)s"
 )
+# The access log's request line with the token of a confirmation or reset link hidden.
+logger_class = "deploy.gunicorn_logging.RedactingLogger"
+
+
+def _app_logging():
+    """shared_web/logs.py, loaded by its path: importing the shared_web package would
+    import the app (and a database driver) into this master process."""
+    spec = importlib.util.spec_from_file_location(
+        "inkpot_logs", REPOSITORY / "shared_web" / "logs.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_logs = _app_logging()
+logconfig_dict = _logs.logging_config(SETTINGS.get("LOG_FORMAT", "json"), loglevel.upper())
+_logs.mark_configured()
+
+
+# Prometheus metrics across workers (shared_web/metrics.py): each worker writes its
+# numbers to files in the folder PROMETHEUS_MULTIPROC_DIR names, which it finds in
+# its environment. The folder is new and private for every start of gunicorn, and
+# kept through graceful reloads (SIGHUP replaces the workers, not the master), so
+# replacing workers loses no count.
+def on_starting(server):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="inkpot-metrics-")
+
+
+def child_exit(server, worker):
+    """A worker's gauges (requests in progress, pool use) stop counting when it exits."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    shutil.rmtree(os.environ.pop("PROMETHEUS_MULTIPROC_DIR", ""), ignore_errors=True)
+
 
 # gunicorn 25+ opens a control socket for `gunicornc` at a path every instance
 # of a user shares. supervisorctl is the control here, so it stays off unless

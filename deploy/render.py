@@ -221,7 +221,7 @@ def app_program(stack: Stack, program: str) -> str:
             (r"^user=inkpot\n", ""),
             (r"/etc/inkpot/inkpot\.env", str(stack.env_file(program))),
             (r"/var/log/inkpot/access\.log", str(stack.log(f"{program}-access.log"))),
-            (r"/var/log/inkpot/error\.log", str(stack.log(f"{program}-error.log"))),
+            (r"/var/log/inkpot/app\.log", str(stack.log(f"{program}-app.log"))),
         ],
     )
 

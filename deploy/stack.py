@@ -443,9 +443,12 @@ def serve(layout: str, port: int) -> int:
     render.render(config)
     migrate(config)
     supervisorctl = render.environment_program("supervisorctl")
+    logs = run_dir / "logs"
     print(
         f"\n  Inkpot ({layout} layout), the production stack: http://127.0.0.1:{port}/\n"
-        f"  supervisord → gunicorn (gevent) → nginx; configs and logs in {run_dir}/\n"
+        f"  supervisord → gunicorn (gevent) → nginx; configs in {run_dir}/\n"
+        f"  Logs: {logs}/ (the app's, one JSON object per line: inkpot-app.log)\n"
+        f"  Metrics, for Prometheus: http://127.0.0.1:{config.app_ports[0]}/metrics\n"
         f"  Status: {supervisorctl} -c {config.supervisord_conf} status\n"
         "  Press Ctrl-C to stop.\n",
         flush=True,

@@ -1,5 +1,7 @@
 """Recording what admins did and what happened to accounts, for `/admin/audit`."""
 
+from blinker import Namespace
+
 from shared_models.database import db
 from shared_models.models import AUDIT_DETAIL_MAX, AuditEvent, User
 
@@ -12,6 +14,10 @@ USER_SUSPENDED = "user.suspended"
 USER_REACTIVATED = "user.reactivated"
 USER_PROMOTED = "user.promoted"
 POST_DELETED_BY_ADMIN = "post.deleted_by_admin"
+
+
+# Sent with each event as it is recorded (the metrics count failed sign-ins from it).
+event_recorded = Namespace().signal("audit-event-recorded")
 
 
 def record_event(
@@ -30,4 +36,5 @@ def record_event(
         detail=detail[:AUDIT_DETAIL_MAX],
     )
     db.session.add(event)
+    event_recorded.send(event, action=action)
     return event

@@ -14,26 +14,35 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared_models import db
+from shared_web import metrics, request_log
 from shared_web.extensions import csrf, limiter, login_manager
 from shared_web.formatting import TEMPLATE_FILTERS
 from shared_web.hooks import add_security_headers, refuse_unreadable_input
+from shared_web.logs import configure_logging
+from shared_web.request_ids import request_id, send_request_id
 
 __all__ = ["init_app", "register_error_pages"]
 
 
 def init_app(app: Flask) -> None:
-    """Bind the extensions, trust the proxy (production only), guard input, style errors."""
+    """Bind the extensions, logs and metrics, trust the proxy (production only), guard input."""
+    if not app.testing:
+        configure_logging(app.config["LOG_FORMAT"])
     if app.config["TRUST_PROXY_HEADERS"]:
         # Exactly one proxy (nginx) in front: its X-Forwarded-* are the visitor's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-    # Before anything reads the request: the app's URL value preprocessors run first
-    # of all, before every blueprint's (sites loads g.site there) and before any
-    # before_request hook; and first among them, so the raw body is read before
-    # anything parses the form.
-    app.url_value_preprocessors.setdefault(None, []).insert(
-        0, lambda endpoint, values: refuse_unreadable_input()
-    )
+    # The app's URL value preprocessors run first of all, before every blueprint's
+    # (sites loads g.site there) and before any before_request hook. First of them
+    # the clock starts (the request's log line and latency count from here), then
+    # the input guard reads the raw body before anything parses the form.
+    app.url_value_preprocessors.setdefault(None, [])[:0] = [
+        lambda endpoint, values: request_log.start_request(),
+        lambda endpoint, values: refuse_unreadable_input(),
+    ]
     app.after_request(add_security_headers)
+    app.after_request(send_request_id)
+    request_log.init_app(app)
+    metrics.init_app(app)
     register_error_pages(app)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.add_url_rule("/robots.txt", "robots_txt", robots_txt)
@@ -79,4 +88,5 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
-        return render_template("errors/500.html"), 500
+        # Flask has logged the traceback, with this id: the page shows it to quote.
+        return render_template("errors/500.html", request_id=request_id()), 500

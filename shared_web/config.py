@@ -1,5 +1,6 @@
 """Configuration for both sites: one class per environment, values read from the environment."""
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -42,6 +43,21 @@ def public_url_host(public_url: str) -> str:
             "the site is served from the root of its host."
         )
     return parts.hostname
+
+
+def allowed_networks(addresses: str) -> list:
+    """METRICS_ALLOWED_IPS as networks (a single address is a network of one)."""
+    networks = []
+    for item in (part.strip() for part in addresses.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"METRICS_ALLOWED_IPS: {item!r} is not an address or a network."
+            ) from None
+    return networks
 
 
 def database_pool_options(database_url: str) -> dict:
@@ -109,6 +125,10 @@ class Config:
     LOGIN_RATE_LIMIT_PER_CLIENT = "10 per minute; 50 per hour"
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per minute; 20 per hour"
     SIGNUP_RATE_LIMIT_PER_CLIENT = "10 per hour"
+    # Readable lines for a person in development; one JSON object per line in production.
+    LOG_FORMAT = "text"
+    # Who may read /metrics: addresses or networks, comma-separated.
+    METRICS_ALLOWED_IPS = "127.0.0.1,::1"
     # Per client and per account: a stolen session must not become a way to guess
     # the password behind it.
     PASSWORD_CHANGE_RATE_LIMIT = "5 per minute; 20 per hour"
@@ -128,6 +148,8 @@ class Config:
             "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
             or cls.RATELIMIT_STORAGE_URI,
             "PUBLIC_URL": os.environ.get("PUBLIC_URL") or None,
+            "LOG_FORMAT": os.environ.get("LOG_FORMAT") or cls.LOG_FORMAT,
+            "METRICS_ALLOWED_IPS": os.environ.get("METRICS_ALLOWED_IPS") or cls.METRICS_ALLOWED_IPS,
             "TRUSTED_HOSTS": _env_list("TRUSTED_HOSTS"),
         }
 
@@ -166,6 +188,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     APP_ENV = "production"
+    LOG_FORMAT = "json"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     TRUST_PROXY_HEADERS = True
@@ -216,6 +239,9 @@ def load_config(app, overrides: dict | None = None) -> None:
     app.config.from_object(config_class)
     app.config.update(config_class.from_environment(app.name, Path(app.instance_path)))
     app.config.update(overrides)
+    app.config["METRICS_ALLOWED_NETWORKS"] = allowed_networks(app.config["METRICS_ALLOWED_IPS"])
+    if app.config["LOG_FORMAT"] not in {"text", "json"}:
+        raise ConfigError(f"LOG_FORMAT={app.config['LOG_FORMAT']!r} is not one of: text, json.")
     if app.config["PUBLIC_URL"]:
         host = public_url_host(app.config["PUBLIC_URL"])
         app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")

@@ -26,6 +26,7 @@ ROUTES = {
     ("admin", "/admin/audit", frozenset({"GET"})),
     # App-wide, on no blueprint.
     ("robots_txt", "/robots.txt", frozenset({"GET"})),
+    ("metrics", "/metrics", frozenset({"GET"})),
 }
 
 

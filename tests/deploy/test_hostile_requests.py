@@ -70,7 +70,7 @@ def test_five_saves_of_pathological_markdown_leave_the_site_answering(stack):
 
     assert statuses == [302] * 5
     assert health == [200]
-    assert "WORKER TIMEOUT" not in stack.read_log("inkpot-error.log")
+    assert "WORKER TIMEOUT" not in stack.read_log("inkpot-app.log")
 
 
 # --- parallel sign-in guesses --------------------------------------------------------------

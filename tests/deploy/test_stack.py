@@ -279,7 +279,7 @@ def test_eight_concurrent_writers_on_sqlite_all_get_their_posts_saved(stack):
     with sqlite3.connect(stack.config.run_dir / "inkpot.sqlite3") as connection:
         # Set by shared_models/database.py on connect, and kept by the file itself.
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert "database is locked" not in stack.read_log("inkpot-error.log")
+    assert "database is locked" not in stack.read_log("inkpot-app.log")
 
 
 def test_a_killed_worker_is_replaced_and_requests_keep_succeeding(stack):
