@@ -10,17 +10,29 @@ INSTALLED := $(VENV)/.installed
 LAYOUT ?= functional
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint serve bench compare screenshots clean
+.PHONY: install install-production run test lint serve bench compare screenshots clean
+
+# .venv with an up-to-date pip, from the first Python 3.11+ (or PYTHON).
+define create_venv
+	@test -n "$(PYTHON)" || { echo "Inkpot needs Python 3.11 or newer (python3.11 on PATH, or PYTHON=...)." >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+endef
 
 # A compat (path-based) editable install: new packages and files need no reinstall.
 install: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml
-	@test -n "$(PYTHON)" || { echo "Inkpot needs Python 3.11 or newer (python3.11 on PATH, or PYTHON=...)." >&2; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(create_venv)
 	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 	@touch $@
+
+# A server's install (deploy/README.md): the app and what serves it, without the
+# test and lint tools. Editable too, so the checkout is the code that runs and nginx
+# serves its static folders; run again after every `git pull`.
+install-production:
+	$(create_venv)
+	$(BIN)/python -m pip install --quiet -e . --config-settings editable_mode=compat
 
 run: install
 	$(BIN)/python scripts/serve_dev.py

@@ -15,26 +15,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+# Nothing of the app: deploy.env_file only reads a text file.
+from deploy.env_file import DEFAULT_ENV_FILE, read_env_file
+
 REPOSITORY = Path(__file__).resolve().parent.parent
-ENV_FILE = Path(os.environ.get("INKPOT_ENV_FILE", "/etc/inkpot/inkpot.env"))
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=value lines; blank lines and # comments skipped, one pair of outer quotes removed."""
-    values = {}
-    for number, raw_line in enumerate(path.read_text().splitlines(), start=1):
-        line = raw_line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, equals, value = line.partition("=")
-        key = key.removeprefix("export ").strip()
-        if not equals or not key.isidentifier():
-            raise ValueError(f"{path}:{number}: expected KEY=value, got {line!r}")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key] = value
-    return values
+ENV_FILE = Path(os.environ.get("INKPOT_ENV_FILE", DEFAULT_ENV_FILE))
 
 
 def whole_number(name: str, default: int) -> int:

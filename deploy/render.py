@@ -1,6 +1,7 @@
 """Render deploy/'s configs for a local stack: the shipped files with this machine's values.
 
     python deploy/render.py static-locations --layout divisional > inkpot-static.conf
+    python deploy/render.py static-locations --env-file /etc/inkpot/inkpot.env
 
 The shipped files (nginx/inkpot.conf, supervisor/inkpot.conf) hold a production
 server's values. Rendering swaps the few that differ here (addresses, paths,
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from deploy import LAYOUTS, layout_module
+from deploy.env_file import read_env_file
 
 if TYPE_CHECKING:  # the description is deploy/stack.py's; rendering only reads it
     from deploy.stack import Program, Stack
@@ -97,8 +99,10 @@ def static_locations(layout: str) -> str:
             f"location ^~ {prefix} {{",
             f'    alias "{folder}/";',
             "    expires $inkpot_static_expires;",
-            "    # A file that is not here: the app answers, with its own 404 page.",
+            "    # A file that is not here: the app answers, with its own 404 page, and",
+            "    # nginx's error log stays for errors (no `open() failed` line per miss).",
             "    error_page 404 = @inkpot_app;",
+            "    log_not_found off;",
             "}",
         ]
     return "\n".join(lines) + "\n"
@@ -284,9 +288,21 @@ def main(argv: list[str] | None = None) -> int:
     static_parser = commands.add_parser(
         "static-locations", help="print nginx locations for the layout's static folders"
     )
-    static_parser.add_argument("--layout", choices=LAYOUTS, default=LAYOUTS[0])
+    layout_source = static_parser.add_mutually_exclusive_group()
+    layout_source.add_argument("--layout", choices=LAYOUTS)
+    layout_source.add_argument(
+        "--env-file", type=Path, help="the layout this env file's LAYOUT names, as gunicorn's"
+    )
     arguments = parser.parse_args(argv)
-    print(static_locations(arguments.layout), end="")
+    layout = arguments.layout or LAYOUTS[0]
+    if arguments.env_file is not None:
+        # As deploy/wsgi.py reads it, so nginx serves the layout gunicorn runs.
+        layout = read_env_file(arguments.env_file).get("LAYOUT", LAYOUTS[0]).strip().lower()
+        if layout not in LAYOUTS:
+            static_parser.error(
+                f"{arguments.env_file}: LAYOUT={layout!r} is not one of {', '.join(LAYOUTS)}"
+            )
+    print(static_locations(layout), end="")
     return 0
 
 

@@ -8,7 +8,7 @@ What differs between the layouts is only where views, forms, templates and
 static files live.
 """
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -73,7 +73,13 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template("errors/csrf.html", error=error), 400
+        # With Secure cookies (production) a browser on plain http:// never sends the
+        # session back, so every form fails: the page says why, for the site not yet on
+        # HTTPS or the visitor who typed http://.
+        over_plain_http = app.config["SESSION_COOKIE_SECURE"] and not request.is_secure
+        return render_template(
+            "errors/csrf.html", error=error, over_plain_http=over_plain_http
+        ), 400
 
     @app.errorhandler(SecurityError)
     def untrusted_host(error):

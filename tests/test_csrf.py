@@ -6,6 +6,7 @@ import pytest
 
 from shared_models import accounts, db
 from shared_models.models import Post, User
+from tests.support.apps import make_app
 from tests.support.clients import PASSWORD, AuthActions
 from tests.support.pages import main_text, parse
 
@@ -181,3 +182,64 @@ def test_every_post_form_carries_a_csrf_token(scene, who, url):
     for form in forms:
         (token,) = form.find_all("input", name="csrf_token")
         assert token.attrs["value"]
+
+
+# Production's cookies are Secure: over plain http:// a browser never sends the
+# session back, so no form can pass its CSRF check there.
+PRODUCTION = {"APP_ENV": "production", "PUBLIC_URL": "https://blog.example.com"}
+HTTPS_HINT = "this site's forms only work over HTTPS"
+
+
+def expired_form_page(app, base_url: str, headers: dict | None = None) -> str:
+    """The text of the 400 page a sign-in without its CSRF token gets."""
+    response = app.test_client().post(
+        "/login", data={"email": "writer@example.com"}, base_url=base_url, headers=headers
+    )
+    assert response.status_code == 400
+    return main_text(response)
+
+
+@pytest.fixture
+def production_app(layout, database_url, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    return make_app(layout, database_url, **PRODUCTION)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "headers"),
+    [
+        ("http://blog.example.com", None),
+        # nginx's own server on port 80 tells the app the visitor's scheme.
+        ("http://blog.example.com", {"X-Forwarded-Proto": "http"}),
+    ],
+)
+def test_in_production_over_plain_http_the_expired_form_page_says_forms_need_https(
+    production_app, base_url, headers
+):
+    assert HTTPS_HINT in expired_form_page(production_app, base_url, headers)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "headers"),
+    [
+        ("https://blog.example.com", None),
+        ("http://blog.example.com", {"X-Forwarded-Proto": "https"}),
+    ],
+)
+def test_in_production_over_https_the_expired_form_page_gives_no_https_hint(
+    production_app, base_url, headers
+):
+    page = expired_form_page(production_app, base_url, headers)
+    assert "This form has expired" in page
+    assert "HTTPS" not in page
+
+
+@pytest.mark.parametrize("environment", ["development", "testing"])
+def test_outside_production_plain_http_gets_no_https_hint(
+    layout, database_url, environment, monkeypatch
+):
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    app = make_app(layout, database_url, APP_ENV=environment)
+    page = expired_form_page(app, "http://localhost")
+    assert "This form has expired" in page
+    assert "HTTPS" not in page

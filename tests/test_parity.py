@@ -227,3 +227,24 @@ def test_admin_pages_render_the_same_html_in_both_layouts(apps, seeded):
     pages = render_everywhere(apps, urls, email=DEMO_ADMIN)
     assert pages["functional"]["/admin/users"][0] == 200
     assert_same_pages(pages)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_the_expired_form_page_renders_the_same_html_in_both_layouts(
+    database_url, monkeypatch, scheme
+):
+    # In production, so that over plain HTTP the page adds its hint about HTTPS.
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    pages = {}
+    for layout in LAYOUTS:
+        app = make_app(
+            layout, database_url, APP_ENV="production", PUBLIC_URL="https://blog.example.com"
+        )
+        response = app.test_client().post("/login", base_url=f"{scheme}://blog.example.com")
+        pages[layout] = {
+            "/login": (response.status_code, normalise(response.get_data(as_text=True)))
+        }
+        with app.app_context():
+            db.engine.dispose()
+    assert pages["functional"]["/login"][0] == 400
+    assert_same_pages(pages)

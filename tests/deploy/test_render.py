@@ -52,6 +52,18 @@ def test_static_locations_cover_every_static_route_of_the_app(layout):
         assert f"location ^~ {prefix} {{" in locations
 
 
+def test_static_locations_are_for_the_layout_the_env_file_names(tmp_path, capsys):
+    env_file = tmp_path / "inkpot.env"
+    env_file.write_text("APP_ENV=production\nLAYOUT='divisional'\n")
+    assert render.main(["static-locations", "--env-file", str(env_file)]) == 0
+    assert capsys.readouterr().out == render.static_locations("divisional")
+
+    env_file.write_text("LAYOUT=flat\n")
+    with pytest.raises(SystemExit):
+        render.main(["static-locations", "--env-file", str(env_file)])
+    assert "LAYOUT='flat' is not one of functional, divisional" in capsys.readouterr().err
+
+
 def gunicorn_command(supervisord_conf: str) -> list[str]:
     """The command line of the rendered [program:inkpot]."""
     line = next(line for line in supervisord_conf.splitlines() if "bin/gunicorn " in line)

@@ -166,6 +166,16 @@ def test_a_static_file_that_does_not_exist_gets_the_apps_404_page(stack):
     assert STYLESHEET in response.text  # the site's styled page, not nginx's
 
 
+def test_a_missing_static_file_writes_no_line_to_nginxs_error_log(stack):
+    # A stale link or a bot's guess is not an error of the server: the log stays for those.
+    # The app answers instead (its 404 page; a sign-in page in the signed-in areas).
+    for number, (prefix, _) in enumerate(render.static_folders(stack.config.layout)):
+        response = Visitor(stack.url).get(f"{prefix}missing-{number}.css")
+        assert response.status in {302, 404}, prefix
+    error_log = stack.read_log("nginx-error.log")
+    assert "missing-" not in error_log
+
+
 def test_security_headers_match_the_apps_on_every_kind_of_response(stack):
     too_large = "x" * (Config.MAX_CONTENT_LENGTH + 1)
     Visitor(stack.url).get("/?headers-check")

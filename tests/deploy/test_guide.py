@@ -1,0 +1,583 @@
+"""deploy/README.md, read as an operator follows it: its shell blocks against the shipped files.
+
+No server is touched. The blocks are parsed into commands (who runs them, with
+what arguments), checked for syntax, and compared with the configs they install:
+the paths they create, the files and make targets they use, the owners they give.
+"""
+
+import configparser
+import grp
+import os
+import pwd
+import re
+import shlex
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from deploy import render
+from deploy.env_file import DEFAULT_ENV_FILE
+from deploy.processes import system_program
+from tests.support.machine import unavailable
+
+GUIDE = render.DEPLOY / "README.md"
+ENV_EXAMPLE = render.DEPLOY / "inkpot.env.example"
+NGINX_SITE = render.DEPLOY / "nginx" / "inkpot.conf"
+SUPERVISOR_CONFS = sorted((render.DEPLOY / "supervisor").glob("*.conf"))
+WRAPPER = render.DEPLOY / "inkpot-flask"
+# Where the guide's part for a server begins; what comes before runs on a laptop.
+SERVER_PART = "## Install on a fresh server"
+# sudo's secure_path on Debian and Ubuntu: where `sudo NAME` finds a command.
+SUDO_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+# The operator's own user, who is neither root nor the app's.
+OPERATOR = "operator"
+
+
+@dataclass
+class Block:
+    section: str
+    text: str
+    on_server: bool
+
+
+@dataclass
+class Command:
+    actor: str  # root (sudo), another user (sudo -u), or the operator
+    argv: list[str]
+
+    def __str__(self) -> str:
+        return shlex.join(self.argv)
+
+
+def shell_blocks(guide: str) -> list[Block]:
+    """Every ```sh block, with the heading it sits under."""
+    blocks, section, on_server = [], "", False
+    fence: list[str] | None = None  # the lines of the fenced block being read
+    language = ""
+    for line in guide.splitlines():
+        if fence is not None:
+            if line.strip() == "```":
+                if language == "sh":
+                    blocks.append(Block(section, "\n".join(fence), on_server))
+                fence = None
+            else:
+                fence.append(line)
+        elif line.strip().startswith("```"):
+            fence, language = [], line.strip().removeprefix("```")
+        elif line.startswith("#"):
+            section = line.lstrip("#").strip()
+            on_server = on_server or line == SERVER_PART
+    return blocks
+
+
+def commands_of(block: Block) -> list[Command]:
+    """The simple commands of a block, split at newlines, `&&`, `||`, `|` and `;`."""
+    found = []
+    for line in block.text.replace("\\\n", " ").splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        argv: list[str] = []
+        for token in [*lexer, ";"]:
+            if token in {"&&", "||", "|", ";"}:
+                if argv:
+                    found.append(as_run(argv))
+                argv = []
+            else:
+                argv.append(token)
+    return found
+
+
+def as_run(argv: list[str]) -> Command:
+    if argv[0] != "sudo":
+        return Command(OPERATOR, argv)
+    if argv[1] == "-u":
+        return Command(argv[2], argv[3:])
+    return Command("root", argv[1:])
+
+
+def guide_commands(on_server: bool = True) -> list[Command]:
+    blocks = shell_blocks(GUIDE.read_text())
+    return [c for b in blocks if b.on_server or not on_server for c in commands_of(b)]
+
+
+def named(program: str) -> list[Command]:
+    return [c for c in guide_commands() if c.argv[0] == program]
+
+
+# --- What the shipped configs name ----------------------------------------------
+
+
+def supervisor_programs() -> dict[str, dict[str, str]]:
+    programs = {}
+    for conf in SUPERVISOR_CONFS:
+        parser = configparser.RawConfigParser(comment_prefixes=(";", "#"))
+        parser.read(conf)
+        for section in parser.sections():
+            if section.startswith("program:"):
+                programs[section.removeprefix("program:")] = dict(parser[section])
+    return programs
+
+
+def supervisor_log_files() -> set[PurePosixPath]:
+    return {
+        PurePosixPath(value)
+        for program in supervisor_programs().values()
+        for key, value in program.items()
+        if key.endswith("_logfile")
+    }
+
+
+def supervisor_paths() -> set[PurePosixPath]:
+    """Every absolute path in a program's command, folder, environment and log files."""
+    paths = set()
+    for program in supervisor_programs().values():
+        words = [*shlex.split(program["command"]), program.get("directory", "")]
+        words += re.findall(r'="([^"]*)"', program.get("environment", ""))
+        paths |= {PurePosixPath(word) for word in words if word.startswith("/")}
+    return paths | supervisor_log_files()
+
+
+def app_user() -> str:
+    (user,) = {program["user"] for program in supervisor_programs().values()}
+    return user
+
+
+# Directives that name a file or folder nginx (its root master, or its workers) opens.
+NGINX_PATH_DIRECTIVE = re.compile(
+    r"^\s*(access_log|error_log|include|alias|root|proxy_cache_path|ssl_certificate"
+    r"|ssl_certificate_key|pid|\w+_temp_path)\s+\"?([^\s\";]+)",
+    re.MULTILINE,
+)
+
+
+def nginx_paths(text: str) -> dict[str, set[PurePosixPath]]:
+    """The paths of each directive of an nginx config, comments left out."""
+    paths: dict[str, set[PurePosixPath]] = {}
+    for directive, value in NGINX_PATH_DIRECTIVE.findall(text):
+        paths.setdefault(directive, set()).add(PurePosixPath(value))
+    return paths
+
+
+def code_folder() -> PurePosixPath:
+    (folder,) = {program["directory"] for program in supervisor_programs().values()}
+    return PurePosixPath(folder)
+
+
+def static_location_paths() -> set[PurePosixPath]:
+    """The folders nginx serves static files from, as on the server (the code's own)."""
+    paths = set()
+    for layout in ("functional", "divisional"):
+        rendered = render.static_locations(layout).replace(
+            str(render.REPOSITORY), str(code_folder())
+        )
+        paths |= set().union(*nginx_paths(rendered).values())
+    return paths
+
+
+def paths_root_trusts() -> set[PurePosixPath]:
+    """What root writes (log files), runs or reads as trustworthy (code, configs, env file)."""
+    return (
+        supervisor_paths()
+        | set().union(*nginx_paths(NGINX_SITE.read_text()).values())
+        | static_location_paths()
+        | {path for path, entry in guide_ownership().items() if entry.owner == "root"}
+    )
+
+
+# --- The owners and modes the guide's commands leave behind ----------------------
+
+
+@dataclass
+class Entry:
+    owner: str
+    group: str
+    mode: int
+
+
+def options(argv: list[str], with_values: str) -> tuple[dict[str, str], list[str]]:
+    """Short options (those in with_values take a value) and the positional arguments."""
+    found, positional, words = {}, [], iter(argv)
+    for word in words:
+        if word.startswith("-") and len(word) > 1:
+            for position, letter in enumerate(word[1:], start=1):
+                if letter in with_values:
+                    found[letter] = word[position + 1 :] or next(words)
+                    break
+                found[letter] = ""
+        else:
+            positional.append(word)
+    return found, positional
+
+
+def guide_ownership() -> dict[PurePosixPath, Entry]:
+    """Owner, group and mode of every path the server part creates, as its commands leave them."""
+    state: dict[PurePosixPath, Entry] = {}
+    cwd = PurePosixPath("/root")
+
+    def created(path: str, actor: str, owner=None, group=None, mode=None, default=0o755):
+        entry = Entry(owner or actor, group or owner or actor, int(mode or "0", 8) or default)
+        if owner or group or mode:  # install's -o, -g and -m apply to an existing path too
+            state[cwd / path] = entry
+        else:  # a path made again (a second `make`) keeps its first owner
+            state.setdefault(cwd / path, entry)
+
+    for command in guide_commands():
+        name, args, actor = command.argv[0], command.argv[1:], command.actor
+        if name == "cd":
+            cwd = cwd / args[0]
+        elif name == "git" and args[0] == "clone":
+            created(options(args[1:], "")[1][-1], actor)
+        elif name == "make":
+            created(".venv", actor)
+        elif name == "install":
+            opts, paths = options(args, "ogm")
+            targets = paths if "d" in opts else paths[-1:]
+            for path in targets:
+                created(path, actor, opts.get("o"), opts.get("g"), opts.get("m"))
+        elif name == "mkdir":
+            opts, paths = options(args, "m")
+            for path in paths:
+                created(path, actor, mode=opts.get("m"))
+        elif name in {"cp", "ln"}:
+            created(options(args, "")[1][-1], actor, default=0o644)
+        elif name == "tee":
+            for path in options(args, "")[1]:
+                created(path, actor, default=0o644)
+        elif name == "chown":
+            owner, _, group = options(args, "")[1][0].partition(":")
+            for path in options(args, "")[1][1:]:
+                entry = state.setdefault(cwd / path, Entry("root", "root", 0o755))
+                entry.owner, entry.group = owner, group or entry.group
+        elif name == "chmod":
+            mode, *paths = options(args, "")[1]
+            assert re.fullmatch(r"0?[0-7]{3}", mode), f"{command}: give modes in octal"
+            for path in paths:
+                state.setdefault(cwd / path, Entry("root", "root", 0o755)).mode = int(mode, 8)
+        elif name == "adduser" and "--no-create-home" not in args:
+            home = args[args.index("--home") + 1]
+            created(home, args[-1])
+    return state
+
+
+def app_may_change(entry: Entry | None, user: str) -> bool:
+    if entry is None:  # not made by the guide: the system's, root's
+        return False
+    return (
+        entry.owner == user
+        or (entry.group == user and bool(entry.mode & 0o020))
+        or bool(entry.mode & 0o002)
+    )
+
+
+# --- The tests -------------------------------------------------------------------
+
+
+def test_nothing_root_writes_or_trusts_is_in_the_app_users_hands():
+    # The app user owning a folder root writes into (gunicorn's log folder, say)
+    # could swap a file there for a link to any file, and root would write to it.
+    state, user = guide_ownership(), app_user()
+    trusted = paths_root_trusts()
+    assert supervisor_log_files() <= trusted
+    assert PurePosixPath("/etc/inkpot/inkpot.env") in trusted
+
+    in_the_apps_hands = {
+        str(path): str(folder)
+        for path in trusted
+        for folder in [path, *path.parents]
+        if app_may_change(state.get(folder), user)
+    }
+    assert not in_the_apps_hands, "the app user may change these (path: by way of)"
+
+
+def test_the_app_user_owns_only_folders_nothing_of_root_is_in():
+    state, user = guide_ownership(), app_user()
+    owned = {path for path, entry in state.items() if entry.owner == user}
+    # The SQLite folder: proof that this test reads an owner the guide gives.
+    assert owned == {PurePosixPath("/var/lib/inkpot")}
+    for path in paths_root_trusts():
+        assert not any(path.is_relative_to(folder) for folder in owned), path
+
+
+# The app user's stand-in on this machine, for the tests that switch users for real.
+STAND_IN = "nobody"
+
+
+@pytest.fixture
+def scratch():
+    """A temporary folder the stand-in user may enter, as /var/log is; removed afterwards."""
+    if os.geteuid() != 0:
+        unavailable("creates folders owned by other users: needs root")
+    if system_program("runuser") is None:
+        unavailable("runuser is not installed (util-linux)")
+    try:
+        pwd.getpwnam(STAND_IN)
+    except KeyError:
+        unavailable(f"there is no user {STAND_IN!r} to stand in for the app's")
+    folder = Path(tempfile.mkdtemp(prefix="inkpot-guide-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def with_the_stand_in(argv: list[str]) -> list[str]:
+    """An `install` command with the app user and group replaced by the stand-in's."""
+    user = pwd.getpwnam(STAND_IN)
+    stand_ins = {"-o": STAND_IN, "-g": grp.getgrgid(user.pw_gid).gr_name}
+    return [
+        stand_ins.get(option, word) if word == app_user() else word
+        for option, word in zip(["", *argv], argv, strict=False)
+    ]
+
+
+def redirect_and_log(scratch: Path, log_folder: Path) -> str:
+    """The attack: the app user swaps the log for a link to a root-only file, root logs.
+
+    Returns what the root-only file then holds.
+    """
+    secret = scratch / "root-only"
+    secret.write_text("root's own\n")
+    secret.chmod(0o600)
+    log = log_folder / "error.log"
+    log.write_text("")  # supervisord (root) made it at its first start
+    swap = f'rm -f "{log}" && ln -s "{secret}" "{log}"'
+    subprocess.run(["runuser", "-u", STAND_IN, "--", "sh", "-c", swap], timeout=30, check=False)
+    with open(log, "a") as output:  # what supervisord, as root, does with a log line
+        output.write("[INFO] Booting worker\n")
+    return secret.read_text()
+
+
+def test_the_log_folder_as_the_guide_makes_it_keeps_roots_writes_where_they_belong(scratch):
+    (log_file, *_) = supervisor_log_files()
+    (command,) = [c for c in named("install") if c.argv[-1] == str(log_file.parent)]
+    log_folder = scratch / log_file.parent.relative_to("/")
+    log_folder.parent.mkdir(parents=True)
+    # The guide's own command, in the scratch folder, the stand-in taking the app user's place.
+    argv = with_the_stand_in(command.argv[:-1])
+    subprocess.run([*argv, str(log_folder)], check=True, timeout=30)
+
+    assert redirect_and_log(scratch, log_folder) == "root's own\n"
+    assert (log_folder / "error.log").read_text() == "[INFO] Booting worker\n"
+
+
+def test_a_log_folder_the_app_user_owned_would_send_roots_writes_anywhere(scratch):
+    # The folder as the guide used to make it: the attack the test above fends off.
+    log_folder = scratch / "var" / "log" / "inkpot"
+    log_folder.parent.mkdir(parents=True)
+    install = ["install", "-d", "-o", app_user(), "-g", app_user(), "-m", "0750"]
+    subprocess.run([*with_the_stand_in(install), str(log_folder)], check=True, timeout=30)
+
+    assert redirect_and_log(scratch, log_folder) == "root's own\n[INFO] Booting worker\n"
+
+
+def test_every_shell_block_is_valid_bash():
+    for block in shell_blocks(GUIDE.read_text()):
+        checked = subprocess.run(
+            ["bash", "-n"], input=block.text, capture_output=True, text=True, timeout=30
+        )
+        assert checked.returncode == 0, f"{block.section}: {checked.stderr}"
+
+
+def test_the_repository_files_the_guide_uses_exist():
+    top_level = {path.name for path in render.REPOSITORY.iterdir() if not path.name.startswith(".")}
+    checkout = f"{code_folder()}/"
+    used = set()
+    for command in guide_commands(on_server=False):
+        for word in command.argv:
+            relative = word.removeprefix(checkout)
+            if relative.split("/")[0] in top_level and "/" in relative:
+                used.add(relative)
+    assert {"deploy/inkpot.env.example", "deploy/inkpot-flask", "deploy/render.py"} <= used
+    for path in used:
+        assert (render.REPOSITORY / path).exists(), path
+
+
+def makefile_targets() -> set[str]:
+    text = (render.REPOSITORY / "Makefile").read_text()
+    return set(re.findall(r"^([\w-]+):", text, re.MULTILINE))
+
+
+def test_every_make_target_the_guide_runs_exists():
+    called = {
+        word
+        for command in guide_commands(on_server=False)
+        if command.argv[0] == "make"
+        for word in command.argv[1:]
+        if "=" not in word
+    }
+    assert called
+    assert called <= makefile_targets()
+
+
+def test_a_server_gets_the_production_install_without_development_tools():
+    installs = named("make")
+    assert installs
+    assert all(c.argv[1:] == ["install-production"] for c in installs), installs
+    recipe = subprocess.run(
+        ["make", "-n", "-C", str(render.REPOSITORY), "install-production", "PYTHON=python3"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    assert "pip install" in recipe
+    assert "-e ." in recipe
+    assert "[dev]" not in recipe
+
+
+def test_the_env_file_is_where_every_reader_looks_for_it():
+    (copied,) = [c for c in named("install") if "deploy/inkpot.env.example" in c.argv]
+    env_file = copied.argv[-1]
+    assert f'INKPOT_ENV_FILE="{env_file}"' in supervisor_programs()["inkpot"]["environment"]
+    assert str(DEFAULT_ENV_FILE) == env_file
+    assert f"${{INKPOT_ENV_FILE:-{env_file}}}" in WRAPPER.read_text()
+    # Step 7 reads LAYOUT from it too.
+    (static,) = [c for c in guide_commands() if "static-locations" in c.argv]
+    assert static.argv[static.argv.index("--env-file") + 1] == env_file
+
+
+def test_the_code_is_where_the_configs_look_for_it():
+    (clone,) = [c for c in named("git") if c.argv[1] == "clone"]
+    checkout = PurePosixPath(clone.argv[-1])
+    assert code_folder() == checkout
+    gunicorn = shlex.split(supervisor_programs()["inkpot"]["command"])[0]
+    assert PurePosixPath(gunicorn).is_relative_to(checkout / ".venv")
+    assert nginx_paths(NGINX_SITE.read_text())["alias"] == {checkout / "deploy" / "errors"}
+
+
+def test_the_log_folder_the_guide_makes_holds_every_log_supervisor_writes():
+    folders = {PurePosixPath(c.argv[-1]) for c in named("install") if "-d" in c.argv}
+    for log_file in supervisor_log_files():
+        assert log_file.parent in folders, log_file
+
+
+def test_the_configs_go_where_their_programs_read_them():
+    copies = {c.argv[1]: c.argv[2] for c in named("cp")}
+    assert copies["deploy/supervisor/inkpot.conf"].startswith("/etc/supervisor/conf.d/")
+    assert copies["deploy/supervisor/inkpot.conf"].endswith(".conf")
+    site = PurePosixPath(copies["deploy/nginx/inkpot.conf"])
+    assert site.parent == PurePosixPath("/etc/nginx/sites-available")
+    links = {c.argv[-1]: c.argv[-2] for c in named("ln")}
+    assert links[f"/etc/nginx/sites-enabled/{site.name}"] == f"../sites-available/{site.name}"
+    # The static locations go where the site includes them.
+    (snippet,) = [arg for c in named("tee") for arg in c.argv[1:]]
+    assert PurePosixPath(snippet) in nginx_paths(NGINX_SITE.read_text())["include"]
+
+
+def test_the_flask_wrapper_is_linked_where_sudo_finds_it():
+    (link,) = [c for c in named("ln") if c.argv[-1].endswith("/inkpot-flask")]
+    assert link.argv[-2] == f"{code_folder()}/deploy/inkpot-flask"
+    assert str(PurePosixPath(link.argv[-1]).parent) in SUDO_PATH
+
+
+def test_flask_runs_only_through_the_wrapper_and_no_block_relies_on_another():
+    # A shell function or variable lives only in the shell that defined it.
+    for block in shell_blocks(GUIDE.read_text()):
+        assert not re.search(r"^\s*[\w-]+\s*\(\)\s*\{", block.text, re.MULTILINE), block.section
+    for command in guide_commands():
+        assert command.argv[0] != "flask" and not command.argv[0].endswith("/flask"), command
+        if command.argv[0] == "inkpot-flask":
+            assert command.actor == "root", f"{command}: the wrapper switches user with runuser"
+    assert len(named("inkpot-flask")) >= 3  # the schema, the admin, a new version's schema
+
+
+def test_the_layout_comes_from_the_env_file_not_the_guide():
+    for command in guide_commands():
+        assert "--layout" not in command.argv, command
+
+
+def test_the_logs_are_read_with_sudo():
+    readers = [c for c in guide_commands() if any(a.startswith("/var/log/") for a in c.argv)]
+    assert {c.argv[0] for c in readers} >= {"grep", "tail"}
+    for command in readers:
+        assert command.actor == "root", command
+
+
+def test_supervisorctl_names_programs_the_configs_define():
+    programs = supervisor_programs()
+    for command in named("supervisorctl"):
+        action, *rest = command.argv[1:]
+        if action in {"status", "start", "stop", "restart", "tail"}:
+            assert rest[-1] in programs or rest[-2] in programs, command
+        elif action == "signal":
+            assert rest[1] in programs, command
+
+
+def test_the_guide_waits_out_startsecs_before_expecting_running():
+    # supervisor says STARTING until a program has stayed up for startsecs.
+    programs = supervisor_programs()
+    for block in shell_blocks(GUIDE.read_text()):
+        commands = commands_of(block)
+        for position, command in enumerate(commands):
+            if command.argv[:2] == ["supervisorctl", "status"]:
+                waits = [c for c in commands[:position] if c.argv[0] == "sleep"]
+                assert waits, f"{block.section}: status without a wait"
+                assert int(waits[-1].argv[1]) > int(programs[command.argv[2]]["startsecs"])
+
+
+def test_health_checks_of_the_app_name_the_sites_host():
+    # The app answers only its own host name (TRUSTED_HOSTS from PUBLIC_URL).
+    for command in named("curl"):
+        if any(re.match(r"https?://(127\.0\.0\.1|localhost)[:/]", a) for a in command.argv):
+            assert "-H" in command.argv or "--resolve" in command.argv, command
+            if "-H" in command.argv:
+                assert command.argv[command.argv.index("-H") + 1].startswith("Host: "), command
+
+
+def test_certbot_gets_the_certificate_only_and_reloads_nginx_after_renewals():
+    # `certbot --nginx` alone edits the site, and the config's HTTPS comment then
+    # adds a second `listen 443`.
+    (certbot,) = named("certbot")
+    assert certbot.argv[1] == "certonly"
+    assert "--nginx" in certbot.argv
+    assert certbot.argv[certbot.argv.index("--deploy-hook") + 1] == "systemctl reload nginx"
+    assert "certbot certonly --nginx" in NGINX_SITE.read_text()
+    after = guide_commands()[guide_commands().index(certbot) :]
+    assert ["nginx", "-t"] in [c.argv for c in after]
+
+
+def test_the_settings_the_guide_names_are_in_the_env_file():
+    guide = GUIDE.read_text()
+    named_settings = set(re.findall(r"`([A-Z][A-Z0-9_]+)=", guide))
+    sizing = guide[guide.index("| setting (env file)") : guide.index("gevent overlaps")]
+    named_settings |= set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)`", sizing, re.MULTILINE))
+    assert {"PSYCOPG_WAIT_FUNC", "WEB_CONCURRENCY", "GUNICORN_BIND"} <= named_settings
+    example = ENV_EXAMPLE.read_text()
+    for name in named_settings:
+        assert re.search(rf"^#?{name}=", example, re.MULTILINE), name
+
+
+def test_the_log_table_names_the_configs_log_files():
+    guide = GUIDE.read_text()
+    table = guide[
+        guide.index("| log | what |") : guide.index("```sh", guide.index("| log | what |"))
+    ]
+    listed = {PurePosixPath(p) for p in re.findall(r"^\| `(/var/log/[^`]+)`", table, re.MULTILINE)}
+    nginx = nginx_paths(NGINX_SITE.read_text())
+    shipped = supervisor_log_files() | nginx["access_log"] | nginx["error_log"]
+    assert shipped <= listed
+    # The rest is supervisord's own log, where Debian's package puts it.
+    assert listed - shipped == {PurePosixPath("/var/log/supervisor/supervisord.log")}
+
+
+def test_the_guide_says_forms_need_https_where_the_site_is_first_opened():
+    guide = GUIDE.read_text()
+    step_7 = guide[guide.index("### 7. nginx") : guide.index("### 8. HTTPS")]
+    assert "open <http://blog.example.com/> in a browser" in step_7
+    assert "forms\nneed HTTPS" in step_7
+
+
+def test_the_parser_reads_who_runs_a_command_and_its_options():
+    block = Block("x", "cd /srv && sudo install -o root -g inkpot -m 0640 a /etc/inkpot/env", True)
+    cd, install = commands_of(block)
+    assert (cd.actor, cd.argv) == (OPERATOR, ["cd", "/srv"])
+    assert install.actor == "root"
+    assert options(install.argv[1:], "ogm") == (
+        {"o": "root", "g": "inkpot", "m": "0640"},
+        ["a", "/etc/inkpot/env"],
+    )
+    (as_postgres,) = commands_of(Block("x", "sudo -u postgres createdb x", True))
+    assert (as_postgres.actor, as_postgres.argv) == ("postgres", ["createdb", "x"])
