@@ -1,11 +1,11 @@
 """What both sites do alike at the HTTP level: extensions, proxy headers, input guard, errors.
 
 shared_models holds the domain and knows nothing of HTTP; this package holds
-what every Inkpot app sets up the same way whatever its layout (the Flask
-extensions, the request and response rules, the error pages, /robots.txt),
-so each layout's create_app registers it with one call instead of a copy.
-What differs between the layouts is only where views, forms, templates and
-static files live.
+what every Inkpot app sets up the same way whatever its layout (configuration,
+the Flask extensions, the request and response rules, request ids, logs and
+metrics, the error pages, /robots.txt), so each layout's create_app registers
+it with one call instead of a copy. What differs between the layouts is only
+where views, forms, templates and static files live.
 """
 
 from flask import Flask, render_template, request
