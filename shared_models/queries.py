@@ -1,15 +1,16 @@
 """The reads each page makes, built so a page's query count does not grow with its rows."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shared_models.accounts import USERNAME_PATTERN
 from shared_models.database import db
-from shared_models.models import AuditEvent, Post, Site, User
+from shared_models.models import AuditEvent, Post, Site, User, as_utc
 
 POSTS_PER_PAGE = 10
 ROWS_PER_ADMIN_PAGE = 25
@@ -98,6 +99,54 @@ def user_posts(user: User) -> Select:
         .options(contains_eager(Post.site))
         .order_by(Post.updated_at.desc(), Post.id.desc())
     )
+
+
+# Keyset ("cursor") pages, for the API: a page starts right after the last row of
+# the one before it, named by its sort key, rather than at a row number. So a
+# page costs the same however deep it is, and posts written in the meantime
+# (which sort first) neither shift a later page nor show up on it twice.
+
+PostKey = tuple[datetime, int]
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """A page of posts and, when more follow, the sort key of its last post."""
+
+    items: list[Post]
+    next_key: PostKey | None
+
+
+def _after(time_column, key: PostKey) -> ColumnElement[bool]:
+    """Rows sorting after `key` in (time, id) descending order.
+
+    The first condition alone is a plain range on the time column that its index
+    can seek to; the second breaks ties between posts saved in the same instant.
+    """
+    moment, post_id = key
+    return and_(time_column <= moment, or_(time_column < moment, Post.id < post_id))
+
+
+def _keyset_page(query: Select, time_attribute: str, after: PostKey | None, size: int):
+    column = getattr(Post, time_attribute)
+    if after is not None:
+        query = query.where(_after(column, after))
+    # One row more than the page shows tells whether another page follows.
+    rows = list(db.session.execute(query.limit(size + 1)).scalars())
+    items = rows[:size]
+    more = len(rows) > size
+    last = items[-1] if items and more else None
+    return KeysetPage(items, (as_utc(getattr(last, time_attribute)), last.id) if last else None)
+
+
+def site_public_posts_page(site: Site, after: PostKey | None, size: int) -> KeysetPage:
+    """A site's published posts, newest first, from after the (published_at, id) key."""
+    return _keyset_page(site_public_posts(site), "published_at", after, size)
+
+
+def user_posts_page(user: User, after: PostKey | None, size: int) -> KeysetPage:
+    """The user's posts, drafts included, most recently changed first, after (updated_at, id)."""
+    return _keyset_page(user_posts(user), "updated_at", after, size)
 
 
 def search_users(text: str = "") -> Select:
