@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 
 from shared_models import api_tokens
 from shared_models.models import ApiToken
+from shared_web.extensions import login_manager
 from shared_web.problems import is_api_request, problem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -54,6 +55,9 @@ def authenticate_caller() -> None:
 
     A request without an Authorization header may read the public endpoints.
     """
+    # Flask-Login would sign a browser in from its cookies as soon as anything asked
+    # who it is (rendering a template does); here it is nobody, and no cookie is read.
+    g._login_user = login_manager.anonymous_user()
     token = current_token()
     if token is None and _presented_secret() is not None:
         abort(unauthorized(INVALID_TOKEN, invalid_token=True))

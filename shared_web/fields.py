@@ -3,11 +3,11 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from shared_models.models import as_utc
 from shared_models.queries import PostKey
-from shared_models.text_rules import UNSTORABLE_CHARACTERS
+from shared_models.text_rules import UNSTORABLE_CHARACTERS, too_long
 
 # The domain's text rules as JSON Schema patterns, for the OpenAPI document: from it a
 # client, or a fuzzer, learns which texts the domain refuses (the domain does the
@@ -24,6 +24,11 @@ STORABLE_TITLE = rf"^[^{_CONTROLS}]*[^\s{_CONTROLS}][^{_CONTROLS}]*$"
 CURSOR_PATTERN = re.compile(r"[0-9a-f]{29}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 BAD_CURSOR = "This is not a cursor the API gave out: start again from the first page."
+
+
+def at_most(max_length: int) -> validate.Length:
+    """A length limit that refuses in the domain's words, as the forms' limits do."""
+    return validate.Length(max=max_length, error=too_long(max_length))
 
 
 class UtcDateTime(fields.DateTime):

@@ -10,6 +10,7 @@ from shared_web.fields import (
     Cursor,
     StrictBoolean,
     UtcDateTime,
+    at_most,
 )
 from shared_web.responses import public_url
 
@@ -88,10 +89,10 @@ class NewPostSchema(Schema):
     """A post to write."""
 
     title = fields.String(
-        required=True, validate=validate.Length(max=POST_TITLE_MAX), metadata=TITLE
+        required=True, validate=at_most(POST_TITLE_MAX), metadata=TITLE
     )
     body = fields.String(
-        load_default="", validate=validate.Length(max=POST_BODY_MAX), metadata=BODY
+        load_default="", validate=at_most(POST_BODY_MAX), metadata=BODY
     )
     published = StrictBoolean(load_default=False, metadata=PUBLISHED)
 
@@ -99,8 +100,8 @@ class NewPostSchema(Schema):
 class PostChangesSchema(Schema):
     """Changes to a post: any of its three fields; the others stay as they are."""
 
-    title = fields.String(validate=validate.Length(max=POST_TITLE_MAX), metadata=TITLE)
-    body = fields.String(validate=validate.Length(max=POST_BODY_MAX), metadata=BODY)
+    title = fields.String(validate=at_most(POST_TITLE_MAX), metadata=TITLE)
+    body = fields.String(validate=at_most(POST_BODY_MAX), metadata=BODY)
     published = StrictBoolean(metadata=PUBLISHED)
 
 
