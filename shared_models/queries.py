@@ -117,36 +117,39 @@ class KeysetPage:
     next_key: PostKey | None
 
 
-def _after(time_column, key: PostKey) -> ColumnElement[bool]:
-    """Rows sorting after `key` in (time, id) descending order.
+def after_key(query: Select, time_column, key: PostKey | None) -> Select:
+    """The query's rows that sort after `key` in (time, id) descending order; all without one.
 
-    The first condition alone is a plain range on the time column that its index
-    can seek to; the second breaks ties between posts saved in the same instant.
+    The first condition alone is a plain range on the time column, which its index
+    seeks to; the second breaks ties between posts saved in the same instant.
     """
+    if key is None:
+        return query
     moment, post_id = key
-    return and_(time_column <= moment, or_(time_column < moment, Post.id < post_id))
+    return query.where(
+        time_column <= moment,
+        or_(time_column < moment, and_(time_column == moment, Post.id < post_id)),
+    )
 
 
-def _keyset_page(query: Select, time_attribute: str, after: PostKey | None, size: int):
-    column = getattr(Post, time_attribute)
-    if after is not None:
-        query = query.where(_after(column, after))
+def _keyset_page(query: Select, time_column, after: PostKey | None, size: int) -> KeysetPage:
     # One row more than the page shows tells whether another page follows.
-    rows = list(db.session.execute(query.limit(size + 1)).scalars())
+    rows = list(db.session.execute(after_key(query, time_column, after).limit(size + 1)).scalars())
     items = rows[:size]
-    more = len(rows) > size
-    last = items[-1] if items and more else None
-    return KeysetPage(items, (as_utc(getattr(last, time_attribute)), last.id) if last else None)
+    if len(rows) <= size:
+        return KeysetPage(items, None)
+    last = items[-1]
+    return KeysetPage(items, (as_utc(getattr(last, time_column.key)), last.id))
 
 
 def site_public_posts_page(site: Site, after: PostKey | None, size: int) -> KeysetPage:
     """A site's published posts, newest first, from after the (published_at, id) key."""
-    return _keyset_page(site_public_posts(site), "published_at", after, size)
+    return _keyset_page(site_public_posts(site), Post.published_at, after, size)
 
 
 def user_posts_page(user: User, after: PostKey | None, size: int) -> KeysetPage:
     """The user's posts, drafts included, most recently changed first, after (updated_at, id)."""
-    return _keyset_page(user_posts(user), "updated_at", after, size)
+    return _keyset_page(user_posts(user), Post.updated_at, after, size)
 
 
 def search_users(text: str = "") -> Select:
