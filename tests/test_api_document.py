@@ -87,7 +87,8 @@ def test_post_fields_are_the_contracts(document):
     post = document["components"]["schemas"]["Post"]
 
     assert set(post["properties"]) == {
-        "id", "title", "slug", "body", "body_html", "published", "published_at", "updated_at", "url",
+        "id", "title", "slug", "body", "body_html", "published",
+        "published_at", "updated_at", "url",
     }  # fmt: skip
     assert "url" not in post["required"]
     assert post["properties"]["updated_at"]["format"] == "date-time"
@@ -128,3 +129,26 @@ def test_the_reference_page_loads_nothing_from_elsewhere_and_keeps_the_csp(clien
         response.headers["Content-Security-Policy"]
         == app.config["SECURITY_HEADERS"]["Content-Security-Policy"]
     )
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Hello", "  padded  ", "", "   ", "\t\n", "Bell \x07", "Line\nbreak", "ünïcödé", "\x7f"],
+)
+def test_the_documented_title_pattern_agrees_with_the_domain(document, title):
+    import re
+
+    from shared_models import RuleViolation
+    from shared_models.models import POST_TITLE_MAX
+    from shared_models.text_rules import check_text
+
+    pattern = document["components"]["schemas"]["NewPost"]["properties"]["title"]["pattern"]
+    try:
+        check_text(title, "title", POST_TITLE_MAX, required="needed")
+        accepted = True
+    except RuleViolation:
+        accepted = False
+
+    assert (re.search(pattern, title) is not None) == accepted
+    # Surrogates in a pattern make JSON Schema tools drop it (Schemathesis did).
+    assert "\\ud8" not in pattern

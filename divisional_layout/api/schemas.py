@@ -88,12 +88,8 @@ PUBLISHED = {"description": "Whether the post is public; a draft otherwise."}
 class NewPostSchema(Schema):
     """A post to write."""
 
-    title = fields.String(
-        required=True, validate=at_most(POST_TITLE_MAX), metadata=TITLE
-    )
-    body = fields.String(
-        load_default="", validate=at_most(POST_BODY_MAX), metadata=BODY
-    )
+    title = fields.String(required=True, validate=at_most(POST_TITLE_MAX), metadata=TITLE)
+    body = fields.String(load_default="", validate=at_most(POST_BODY_MAX), metadata=BODY)
     published = StrictBoolean(load_default=False, metadata=PUBLISHED)
 
 
