@@ -244,55 +244,52 @@ def _anchor(method: str, path: str) -> str:
     return "-".join([method, *path.strip("/").replace("{", "").replace("}", "").split("/")])
 
 
+def _operation(document: dict, path: str, method: str) -> Operation:
+    item = document["paths"][path]
+    operation = item[method]
+    responses = []
+    for status, response in sorted(operation["responses"].items()):
+        if "$ref" in response:
+            response = document["components"]["responses"][_ref_name(response)]
+        schema = _body_schema(response.get("content", {}))
+        responses.append(Response(status, response["description"], schema))
+    body = operation.get("requestBody", {}).get("content", {})
+    return Operation(
+        method=method.upper(),
+        path=path,
+        anchor=_anchor(method, path),
+        summary=operation.get("summary", ""),
+        description=_html(operation.get("description", "")),
+        needs_token={} not in operation.get("security", document.get("security", [])),
+        parameters=[
+            _field(parameter["name"], parameter.get("schema", {}), parameter.get("required", False))
+            for parameter in item.get("parameters", []) + operation.get("parameters", [])
+        ],
+        body=_body_schema(body) if body else None,
+        responses=responses,
+    )
+
+
+def _schema(name: str, schema: dict) -> Schema:
+    required = schema.get("required", [])
+    fields = [
+        _field(field, node, field in required) for field, node in schema["properties"].items()
+    ]
+    return Schema(name, schema.get("description", ""), fields)
+
+
 def reference(document: dict) -> Reference:
     """What the reference page shows, read from the OpenAPI document."""
-    components = document.get("components", {})
-    default_security = document.get("security", [])
-    operations = []
-    for path, item in sorted(document["paths"].items()):
-        for method, operation in item.items():
-            if method == "parameters":  # the path's own, shared by its operations
-                continue
-            parameters = [
-                _field(p["name"], p.get("schema", {}), p.get("required", False))
-                for p in item.get("parameters", []) + operation.get("parameters", [])
-            ]
-            responses = []
-            for status, response in sorted(operation["responses"].items()):
-                response = (
-                    components["responses"][_ref_name(response)] if "$ref" in response else response
-                )
-                responses.append(
-                    Response(
-                        status, response["description"], _body_schema(response.get("content", {}))
-                    )
-                )
-            body = operation.get("requestBody", {}).get("content", {})
-            operations.append(
-                Operation(
-                    method=method.upper(),
-                    path=path,
-                    anchor=_anchor(method, path),
-                    summary=operation.get("summary", ""),
-                    description=_html(operation.get("description", "")),
-                    needs_token={} not in operation.get("security", default_security),
-                    parameters=parameters,
-                    body=_body_schema(body) if body else None,
-                    responses=responses,
-                )
-            )
+    operations = [
+        _operation(document, path, method)
+        for path, item in sorted(document["paths"].items())
+        # Besides its operations, a path item may list parameters they share.
+        for method in item
+        if method != "parameters"
+    ]
     schemas = [
-        Schema(
-            name,
-            schema.get("description", ""),
-            [
-                _field(field, node, field in schema.get("required", []))
-                for field, node in schema.get("properties", {}).items()
-            ],
-        )
-        for name, schema in sorted(components.get("schemas", {}).items())
+        _schema(name, schema) for name, schema in sorted(document["components"]["schemas"].items())
     ]
     info = document["info"]
-    return Reference(
-        info["title"], info["version"], _html(info.get("description", "")), operations, schemas
-    )
+    description = _html(info.get("description", ""))
+    return Reference(info["title"], info["version"], description, operations, schemas)

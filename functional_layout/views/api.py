@@ -109,7 +109,7 @@ def my_posts(cursor, limit):
 @bp.arguments(NewPostSchema)
 @bp.response(201, PostSchema, headers=openapi.LOCATION_HEADER)
 def create_post(fields):
-    """Write a post: a draft, unless `published` is true. Needs a write token."""
+    """Write a post: a draft, unless it is sent as published. Needs a write token."""
     post = publishing.create_post(
         g.api_token.user, fields["title"], fields["body"], fields["published"]
     )
