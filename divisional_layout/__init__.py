@@ -15,10 +15,11 @@ def create_app(config: dict | None = None) -> Flask:
     shared_web.init_app(app)
     shared_models.init_app(app)
 
-    from divisional_layout import admin, control_panel, home, sites
+    from divisional_layout import admin, api, control_panel, home, sites
 
     app.register_blueprint(home.bp)
     app.register_blueprint(sites.bp)
     app.register_blueprint(control_panel.bp)
     app.register_blueprint(admin.bp)
+    shared_web.register_api(app, api.bp)
     return app

@@ -16,13 +16,19 @@ sys.path.insert(0, str(ROOT))
 from deploy import LAYOUTS, layout_module  # noqa: E402  (after the path is set)
 
 OUTPUT = ROOT / "docs" / "LAYOUTS.md"
-AREAS = ["home", "sites", "control_panel", "admin"]
+AREAS = ["home", "sites", "control_panel", "admin", "api"]
 TREE_SKIP = {"__pycache__", ".DS_Store", ".pytest_cache"}
 
 FORMS_MODULES = {
     "functional": "functional_layout.forms.{area}",
     "divisional": "divisional_layout.{area}.forms",
 }
+# The API reads JSON, not forms: its marshmallow schemas stand where forms would.
+SCHEMAS_MODULES = {
+    "functional": "functional_layout.schemas.{area}",
+    "divisional": "divisional_layout.{area}.schemas",
+}
+PIECES = ("views", "forms", "schemas", "templates", "static")
 
 
 def build_app(layout: str):
@@ -75,8 +81,14 @@ def view_location(view) -> str:
     return f"{relative(inspect.getsourcefile(view))}:{line}"
 
 
+def module_file(module: str) -> str:
+    """The file of a module, relative to the checkout, or a dash when there is none."""
+    spec = importlib.util.find_spec(module)
+    return relative(spec.origin) if spec else "—"
+
+
 def area_pieces(layout: str, app) -> dict[str, dict[str, str]]:
-    """For each area: the files of its views and forms, its template and static folders."""
+    """For each area: the files of its views, forms and schemas, its template and static folders."""
     pieces = {}
     for area in AREAS:
         views = {
@@ -84,8 +96,6 @@ def area_pieces(layout: str, app) -> dict[str, dict[str, str]]:
             for endpoint, view in app.view_functions.items()
             if endpoint.startswith(f"{area}.") and not endpoint.endswith(".static")
         }
-        forms_module = FORMS_MODULES[layout].format(area=area)
-        forms_spec = importlib.util.find_spec(forms_module)
         with app.app_context():
             template_dirs = {
                 relative(Path(app.jinja_env.get_template(name).filename).parent)
@@ -100,8 +110,9 @@ def area_pieces(layout: str, app) -> dict[str, dict[str, str]]:
             static = f"{relative(app.static_folder)}/ (shared) at `{app.static_url_path}/`"
         pieces[area] = {
             "views": ", ".join(sorted(views)),
-            "forms": relative(forms_spec.origin) if forms_spec else "—",
-            "templates": ", ".join(f"{d}/" for d in sorted(template_dirs)),
+            "forms": module_file(FORMS_MODULES[layout].format(area=area)),
+            "schemas": module_file(SCHEMAS_MODULES[layout].format(area=area)),
+            "templates": ", ".join(f"{d}/" for d in sorted(template_dirs)) or "—",
             "static": static,
         }
     return pieces
@@ -111,8 +122,10 @@ def area_table(apps) -> str:
     pieces = {layout: area_pieces(layout, app) for layout, app in apps.items()}
     rows = ["| area | piece | functional layout | divisional layout |", "| --- | --- | --- | --- |"]
     for area in AREAS:
-        for piece in ("views", "forms", "templates", "static"):
+        for piece in PIECES:
             cells = [pieces[layout][area][piece] for layout in LAYOUTS]
+            if piece == "schemas" and cells == ["—"] * len(LAYOUTS):
+                continue
             rows.append(f"| `{area}` | {piece} | {cells[0]} | {cells[1]} |")
     shared = "| app-wide | base templates, errors | {} | {} |".format(
         *(relative(Path(app.root_path) / app.template_folder) + "/" for app in apps.values())
@@ -197,6 +210,28 @@ app sets up alike (the Flask extensions, the forms' base class, the HTTP rules,
 the error handlers, `/robots.txt`) in `shared_web/`, each bound with one
 `init_app` call from `create_app`.
 
+## Where an API lives
+
+The `api` area is the odd one out: JSON in and out, so marshmallow schemas
+where the other areas have forms, no static files, and one template only, its
+reference page (`/api/v1/docs`, rendered on the server from the OpenAPI
+document). In the **functional** layout it is spread over the folders by kind:
+`views/api.py`, `schemas/api.py` beside `forms/`, `templates/api/`. That reads
+well while the API is small, but an API-heavy app would grow `views/` and
+`schemas/` while `templates/` and `static/` stay nearly empty, and one
+endpoint's shape is two folders away from its view. In the **divisional**
+layout it is a package like the others: `api/__init__.py` (the blueprint, its
+CSRF exemption and its throttling), `views.py`, `schemas.py`,
+`templates/api/`, and simply no `static/`, so the blueprint serves no static
+route. For an area without pages this is the more natural home: the package
+*is* the API, and a second version would be a second package beside it.
+
+Either way the area holds only its URLs and its shapes. What every API view
+needs, and what the API shares with the site, lives outside both layouts:
+bearer tokens, problem details, cursors and the flask-smorest binding in
+`shared_web/`, the rules in `shared_models/`, which is why the two `api` areas
+can serve a byte-identical OpenAPI document.
+
 ## Moving an area from one layout to the other
 
 Functional → divisional, for an area `AREA` (e.g. `admin`):
@@ -206,7 +241,8 @@ Functional → divisional, for an area `AREA` (e.g. `admin`):
    views module at its end so the routes register.
 2. Move `views/AREA.py` to `AREA/views.py`; replace its `bp = Blueprint(...)`
    line by `from <package>.AREA import bp`.
-3. Move `forms/AREA.py` to `AREA/forms.py` and update the views' import.
+3. Move `forms/AREA.py` to `AREA/forms.py` (for the API, `schemas/api.py` to
+   `api/schemas.py`) and update the views' import.
 4. Move `templates/AREA/` to `AREA/templates/AREA/` — keep the inner `AREA/`
    folder, so template names (`AREA/index.html`) do not change and nothing can
    shadow them.

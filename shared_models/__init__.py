@@ -43,5 +43,6 @@ def shell_context() -> dict:
         "Site": models.Site,
         "Post": models.Post,
         "UserSession": models.UserSession,
+        "ApiToken": models.ApiToken,
         "AuditEvent": models.AuditEvent,
     }

@@ -14,6 +14,8 @@ USER_SUSPENDED = "user.suspended"
 USER_REACTIVATED = "user.reactivated"
 USER_PROMOTED = "user.promoted"
 POST_DELETED_BY_ADMIN = "post.deleted_by_admin"
+TOKEN_CREATED = "token.created"
+TOKEN_REVOKED = "token.revoked"
 
 
 # Sent with each event as it is recorded (the metrics count failed sign-ins from it).

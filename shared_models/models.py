@@ -1,4 +1,4 @@
-"""The tables: users, their sites, the sites' posts, and the audit log."""
+"""The tables: users with their sessions and API tokens, their sites and posts, the audit log."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ POST_BODY_MAX = 100_000
 AUDIT_DETAIL_MAX = 500
 USER_AGENT_MAX = 200
 ADDRESS_MAX = 45  # the longest text form of an IPv6 address
+API_TOKEN_NAME_MAX = 100
 
 
 def utcnow() -> datetime:
@@ -50,6 +51,13 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class TokenScope(enum.StrEnum):
+    """What an API token may do: `read` reads, `write` also creates, changes and deletes."""
+
+    READ = "read"
+    WRITE = "write"
+
+
 class User(db.Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('user', 'admin')", name="role"),)
@@ -65,6 +73,9 @@ class User(db.Model):
 
     site: Mapped[Site] = relationship(back_populates="owner", uselist=False)
     sessions: Mapped[list[UserSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    api_tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
@@ -123,6 +134,37 @@ class UserSession(db.Model):
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} of user {self.user_id}>"
+
+
+class ApiToken(db.Model):
+    """A personal API token: a name and a scope chosen by its owner, and a hash of the secret.
+
+    The secret itself is shown once, when the token is made; a copy of the
+    database lets nobody into the API. A revoked token keeps its row (the audit
+    log names it) but never works again.
+    """
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(API_TOKEN_NAME_MAX))
+    scope: Mapped[str] = mapped_column(String(10))
+    # SHA-256 of the secret: the secret is random and long, so no slow hash is needed.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="api_tokens")
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.WRITE
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} of user {self.user_id}>"
 
 
 class Site(db.Model):

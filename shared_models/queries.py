@@ -1,15 +1,16 @@
 """The reads each page makes, built so a page's query count does not grow with its rows."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shared_models.accounts import USERNAME_PATTERN
 from shared_models.database import db
-from shared_models.models import AuditEvent, Post, Site, User
+from shared_models.models import AuditEvent, Post, Site, User, as_utc
 
 POSTS_PER_PAGE = 10
 ROWS_PER_ADMIN_PAGE = 25
@@ -98,6 +99,57 @@ def user_posts(user: User) -> Select:
         .options(contains_eager(Post.site))
         .order_by(Post.updated_at.desc(), Post.id.desc())
     )
+
+
+# Keyset ("cursor") pages, for the API: a page starts right after the last row of
+# the one before it, named by its sort key, rather than at a row number. So a
+# page costs the same however deep it is, and posts written in the meantime
+# (which sort first) neither shift a later page nor show up on it twice.
+
+PostKey = tuple[datetime, int]
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """A page of posts and, when more follow, the sort key of its last post."""
+
+    items: list[Post]
+    next_key: PostKey | None
+
+
+def after_key(query: Select, time_column, key: PostKey | None) -> Select:
+    """The query's rows that sort after `key` in (time, id) descending order; all without one.
+
+    The first condition alone is a plain range on the time column, which its index
+    seeks to; the second breaks ties between posts saved in the same instant.
+    """
+    if key is None:
+        return query
+    moment, post_id = key
+    return query.where(
+        time_column <= moment,
+        or_(time_column < moment, and_(time_column == moment, Post.id < post_id)),
+    )
+
+
+def _keyset_page(query: Select, time_column, after: PostKey | None, size: int) -> KeysetPage:
+    # One row more than the page shows tells whether another page follows.
+    rows = list(db.session.execute(after_key(query, time_column, after).limit(size + 1)).scalars())
+    items = rows[:size]
+    if len(rows) <= size:
+        return KeysetPage(items, None)
+    last = items[-1]
+    return KeysetPage(items, (as_utc(getattr(last, time_column.key)), last.id))
+
+
+def site_public_posts_page(site: Site, after: PostKey | None, size: int) -> KeysetPage:
+    """A site's published posts, newest first, from after the (published_at, id) key."""
+    return _keyset_page(site_public_posts(site), Post.published_at, after, size)
+
+
+def user_posts_page(user: User, after: PostKey | None, size: int) -> KeysetPage:
+    """The user's posts, drafts included, most recently changed first, after (updated_at, id)."""
+    return _keyset_page(user_posts(user), Post.updated_at, after, size)
 
 
 def search_users(text: str = "") -> Select:

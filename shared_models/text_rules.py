@@ -12,6 +12,11 @@ UNSTORABLE_CHARACTERS = re.compile(
 )
 
 
+def too_long(max_length: int) -> str:
+    """What a refused text that is too long is told."""
+    return f"Keep this under {max_length:,} characters."
+
+
 def check_storable(text: str, field: str) -> None:
     """Raise RuleViolation, blaming `field`, if the text holds a character no page can show."""
     if UNSTORABLE_CHARACTERS.search(text):
@@ -30,6 +35,6 @@ def check_text(
     if required and not text:
         raise RuleViolation(required, field=field)
     if len(text) > max_length:
-        raise RuleViolation(f"Keep this under {max_length:,} characters.", field=field)
+        raise RuleViolation(too_long(max_length), field=field)
     check_storable(text, field=field)
     return text

@@ -13,21 +13,27 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shared_models import db
-from shared_web import metrics, request_log
+from shared_models import RuleViolation, db
+from shared_web import bearer, metrics, openapi, problems, request_log
+from shared_web.converters import RowIdConverter
 from shared_web.extensions import csrf, limiter, login_manager
 from shared_web.formatting import TEMPLATE_FILTERS
 from shared_web.hooks import add_security_headers, refuse_unreadable_input
 from shared_web.logs import configure_logging
 from shared_web.request_ids import request_id, send_request_id
 
-__all__ = ["init_app", "register_error_pages"]
+__all__ = ["init_app", "register_api", "register_error_pages"]
+
+# The api blueprint goes through flask-smorest, which writes its views into the OpenAPI document.
+register_api = openapi.register_blueprint
 
 
 def init_app(app: Flask) -> None:
     """Bind the extensions, logs and metrics, trust the proxy (production only), guard input."""
     if not app.testing:
         configure_logging(app.config["LOG_FORMAT"])
+    # Before any route is added: every `<int:…>` in the URL map is a bounded row id.
+    app.url_map.converters["int"] = RowIdConverter
     if app.config["TRUST_PROXY_HEADERS"]:
         # Exactly one proxy (nginx) in front: its X-Forwarded-* are the visitor's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
@@ -43,12 +49,14 @@ def init_app(app: Flask) -> None:
     app.after_request(send_request_id)
     request_log.init_app(app)
     metrics.init_app(app)
+    app.session_interface = bearer.SessionInterface()
     register_error_pages(app)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.add_url_rule("/robots.txt", "robots_txt", robots_txt)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    openapi.init_app(app)
 
 
 UNTRUSTED_HOST = "This site does not answer to that host name.\n"
@@ -69,10 +77,16 @@ def robots_txt():
 
 
 def register_error_pages(app: Flask) -> None:
-    """Answer every HTTP error, and any crash, with the layout's own error templates."""
+    """Answer every HTTP error, and any crash, with the layout's own error templates.
+
+    Under /api/ the answer is problem details instead (shared_web.problems): no
+    HTML page ever reaches an API client.
+    """
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if problems.is_api_request():
+            return problems.problem_for_http_error(error)
         # With Secure cookies (production) a browser on plain http:// never sends the
         # session back, so every form fails: the page says why, for the site not yet on
         # HTTPS or the visitor who typed http://.
@@ -85,14 +99,28 @@ def register_error_pages(app: Flask) -> None:
     def untrusted_host(error):
         # Raised before routing, for a Host not in TRUSTED_HOSTS: no URL can be built
         # for it, so no page with links either.
+        if problems.is_api_request():
+            return problems.problem(400, UNTRUSTED_HOST.strip())
         return UNTRUSTED_HOST, 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if problems.is_api_request():
+            return problems.problem_for_http_error(error)
         return render_template("errors/error.html", error=error), error.code
+
+    @app.errorhandler(RuleViolation)
+    def rule_violation(violation):
+        # The API lets the domain's refusals through to here; every form catches its own,
+        # so one reaching here from a page is a bug, and crashes as one.
+        if problems.is_api_request():
+            return problems.problem_for_violation(violation)
+        raise violation
 
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
+        if problems.is_api_request():
+            return problems.problem(500)
         # Flask has logged the traceback, with this id: the page shows it to quote.
         return render_template("errors/500.html", request_id=request_id()), 500

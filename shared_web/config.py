@@ -132,6 +132,15 @@ class Config:
     # Per client and per account: a stolen session must not become a way to guess
     # the password behind it.
     PASSWORD_CHANGE_RATE_LIMIT = "5 per minute; 20 per hour"
+    # The JSON API: reads per token (per client address without one), writes per token.
+    API_READ_RATE_LIMIT = "120 per minute; 3000 per hour"
+    API_WRITE_RATE_LIMIT = "30 per minute; 500 per hour"
+    # flask-smorest's settings for the OpenAPI document (shared_web.openapi). No
+    # OPENAPI_URL_PREFIX: the api blueprint serves the document, not a blueprint of its own.
+    API_TITLE = "Inkpot API"
+    API_VERSION = "1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = None
 
     @classmethod
     def from_environment(cls, app_name: str, instance_path: Path) -> dict:

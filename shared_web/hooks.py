@@ -12,6 +12,16 @@ def add_security_headers(response):
     return response
 
 
+def refuse_non_json_body():
+    """Answer 415 to a request that should send JSON (POST, PUT, PATCH) and sends anything else.
+
+    Without it, a form-encoded body would reach the JSON parser as no body at all,
+    and be refused for its missing fields instead of for its type.
+    """
+    if request.method in {"POST", "PUT", "PATCH"} and not request.is_json:
+        abort(415)
+
+
 def refuse_unreadable_input():
     """Answer 400 to a NUL byte or broken UTF-8 anywhere in the URL or a submitted form.
 

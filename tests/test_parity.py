@@ -13,7 +13,7 @@ from tests.support.apps import make_app
 from tests.support.pages import without_csrf_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ["home", "sites", "control_panel", "admin"]
+AREAS = ["home", "sites", "control_panel", "admin", "api"]
 
 # The one expected difference in the URL maps: each divisional area serves its own static folder.
 EXPECTED_STATIC_ROUTES = {
@@ -189,6 +189,7 @@ def test_public_pages_render_the_same_html_in_both_layouts(apps, seeded):
         "/healthz",
         "/no-such-page",
         "/sites/nobody/",
+        "/api/v1/docs",
     ]
     pages = render_everywhere(apps, urls)
     assert pages["functional"]["/"][0] == 200
@@ -248,3 +249,78 @@ def test_the_expired_form_page_renders_the_same_html_in_both_layouts(
             db.engine.dispose()
     assert pages["functional"]["/login"][0] == 400
     assert_same_pages(pages)
+
+
+def test_both_layouts_serve_the_same_openapi_document_byte_for_byte(apps):
+    documents = [app.test_client().get("/api/v1/openapi.json") for app in apps.values()]
+
+    assert [document.status_code for document in documents] == [200, 200]
+    assert documents[0].get_json()["paths"]
+    assert documents[0].data == documents[1].data
+
+
+def test_the_token_pages_render_the_same_html_in_both_layouts(apps, seeded):
+    from shared_models import api_tokens
+    from shared_models.models import ApiToken, User
+
+    with apps["functional"].app_context():
+        ada = db.session.execute(db.select(User).where(User.username == "ada")).scalar_one()
+        api_tokens.create_token(ada, "Laptop script", "write")
+    made = {}
+    for layout, app in apps.items():
+        client = app.test_client()
+        client.submit("/login", {"email": "ada@example.com", "password": DEMO_PASSWORD})
+        listed = client.get("/dashboard/tokens")
+        response = client.submit("/dashboard/tokens", {"name": "Made here", "scope": "read"})
+        client.submit("/logout")
+        with app.app_context():
+            token = db.session.execute(
+                db.select(ApiToken).where(
+                    ApiToken.name == "Made here", ApiToken.revoked_at.is_(None)
+                )
+            ).scalar_one()
+            # Each layout makes a token of its own, with an id and a secret of its own.
+            page = normalise(response.get_data(as_text=True))
+            page = page.replace(f"/dashboard/tokens/{token.id}/", "/dashboard/tokens/NEW/")
+            page = re.sub(r"inkpot_[\w-]{43}", "SECRET", page)
+            made[layout] = (listed.status_code, normalise(listed.get_data(as_text=True)), page)
+            # So the next layout lists the same tokens as this one did.
+            api_tokens.revoke_token(token.user, token)
+
+    assert made["functional"][0] == 200
+    assert "Laptop script" in made["functional"][1]
+    assert "SECRET" in made["functional"][2]
+    assert made["functional"] == made["divisional"]
+
+
+def test_the_api_answers_the_same_json_in_both_layouts(apps, seeded):
+    from shared_models import api_tokens
+    from shared_models.models import User
+
+    with apps["functional"].app_context():
+        ada = db.session.execute(db.select(User).where(User.username == "ada")).scalar_one()
+        _, secret = api_tokens.create_token(ada, "Parity", "read")
+    post_id, slug = seeded["published"]
+    urls = [
+        "/api/v1/sites/ada",
+        "/api/v1/sites/ada/posts?limit=2",
+        f"/api/v1/sites/ada/posts/{slug}",
+        "/api/v1/me",
+        "/api/v1/me/posts",
+        f"/api/v1/me/posts/{post_id}",
+        f"/api/v1/me/posts/{seeded['draft']}",
+        "/api/v1/sites/nobody/posts",
+        "/api/v1/no-such-thing",
+    ]
+    answers = {}
+    for layout, app in apps.items():
+        client = app.test_client()
+        answers[layout] = [
+            (response.status_code, response.headers.get("Link"), response.data)
+            for response in (
+                client.get(url, headers={"Authorization": f"Bearer {secret}"}) for url in urls
+            )
+        ]
+
+    assert answers["functional"][0][0] == 200
+    assert answers["functional"] == answers["divisional"]

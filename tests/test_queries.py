@@ -171,3 +171,29 @@ def test_a_page_past_the_end_is_empty(people):
 
 def test_database_is_up(domain_app):
     assert queries.database_is_up()
+
+
+def test_keyset_pages_walk_a_site_in_order_even_through_ties(domain_app):
+    """On every database: equal publication times are ordered by id, and none is lost."""
+    writer = accounts.sign_up("ada", "ada@example.com", PASSWORD)
+    posts = [publishing.create_post(writer, f"Post {n}", "x", True) for n in range(7)]
+    moment = datetime(2026, 11, 23, 14, 5, 0, 123456, tzinfo=UTC)
+    for n, post in enumerate(posts):
+        # Three share one instant; the others are a microsecond apart.
+        post.published_at = moment + timedelta(microseconds=max(n - 2, 0))
+    db.session.commit()
+
+    pages, key = [], None
+    while True:
+        page = queries.site_public_posts_page(writer.site, key, 2)
+        pages.append(titles(page.items))
+        if page.next_key is None:
+            break
+        key = page.next_key
+
+    assert pages == [
+        ["Post 6", "Post 5"],
+        ["Post 4", "Post 3"],
+        ["Post 2", "Post 1"],
+        ["Post 0"],
+    ]

@@ -103,6 +103,24 @@ def test_a_public_or_own_list_counts_its_rows_from_an_index_alone(platform, name
     assert [step for step in steps if step.startswith("SEARCH posts USING COVERING INDEX")], steps
 
 
+def keyset_page_of(name: str, user: User):
+    """The statement an API page after the 5,000th post runs."""
+    key = (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=POSTS // 2), POSTS // 2)
+    if name == "site posts":
+        query = queries.after_key(queries.site_public_posts(user.site), Post.published_at, key)
+    else:
+        query = queries.after_key(queries.user_posts(user), Post.updated_at, key)
+    return query.limit(101)
+
+
+@pytest.mark.parametrize("name", ["site posts", "my posts"])
+def test_an_api_page_seeks_its_place_in_an_index_and_reads_in_its_order(platform, name):
+    steps = plan(keyset_page_of(name, platform))
+
+    assert not [step for step in steps if "TEMP B-TREE" in step], steps
+    assert [step for step in steps if step.startswith("SEARCH posts USING") and "<" in step], steps
+
+
 def test_the_check_can_fail_a_list_ordered_by_an_unindexed_column(platform):
     steps = plan(page_of(queries.newest_public_posts().order_by(None).order_by(Post.title)))
 

@@ -1,4 +1,4 @@
-"""The URL map: exactly these routes and methods, in four blueprints, in each layout."""
+"""The URL map: exactly these routes and methods, in five blueprints, in each layout."""
 
 # Every URL of the site: (area, rule in Werkzeug's syntax, methods besides HEAD and OPTIONS).
 ROUTES = {
@@ -17,6 +17,8 @@ ROUTES = {
     ("control_panel", "/dashboard/posts/<int:post_id>/delete", frozenset({"POST"})),
     ("control_panel", "/dashboard/site", frozenset({"GET", "POST"})),
     ("control_panel", "/dashboard/account", frozenset({"GET", "POST"})),
+    ("control_panel", "/dashboard/tokens", frozenset({"GET", "POST"})),
+    ("control_panel", "/dashboard/tokens/<int:token_id>/revoke", frozenset({"POST"})),
     ("admin", "/admin/", frozenset({"GET"})),
     ("admin", "/admin/users", frozenset({"GET"})),
     ("admin", "/admin/users/<int:user_id>/suspend", frozenset({"POST"})),
@@ -24,6 +26,19 @@ ROUTES = {
     ("admin", "/admin/posts", frozenset({"GET"})),
     ("admin", "/admin/posts/<int:post_id>/delete", frozenset({"POST"})),
     ("admin", "/admin/audit", frozenset({"GET"})),
+    ("api", "/api/v1/openapi.json", frozenset({"GET"})),
+    ("api", "/api/v1/docs", frozenset({"GET"})),
+    ("api", "/api/v1/sites/<site_slug>", frozenset({"GET"})),
+    ("api", "/api/v1/sites/<site_slug>/posts", frozenset({"GET"})),
+    ("api", "/api/v1/sites/<site_slug>/posts/<post_slug>", frozenset({"GET"})),
+    ("api", "/api/v1/me", frozenset({"GET"})),
+    # One view per method where a URL takes several: each has its own docstring, which
+    # is also its summary in the OpenAPI document.
+    ("api", "/api/v1/me/posts", frozenset({"GET"})),
+    ("api", "/api/v1/me/posts", frozenset({"POST"})),
+    ("api", "/api/v1/me/posts/<int:post_id>", frozenset({"GET"})),
+    ("api", "/api/v1/me/posts/<int:post_id>", frozenset({"PATCH"})),
+    ("api", "/api/v1/me/posts/<int:post_id>", frozenset({"DELETE"})),
     # App-wide, on no blueprint.
     ("robots_txt", "/robots.txt", frozenset({"GET"})),
     ("metrics", "/metrics", frozenset({"GET"})),
@@ -40,8 +55,8 @@ def test_the_routes_are_exactly_these(app):
     assert routes == ROUTES
 
 
-def test_the_areas_are_exactly_four_blueprints(app):
-    assert set(app.blueprints) == {"home", "sites", "control_panel", "admin"}
+def test_the_areas_are_exactly_five_blueprints(app):
+    assert set(app.blueprints) == {"home", "sites", "control_panel", "admin", "api"}
 
 
 def test_error_pages_belong_to_the_app_not_to_an_area(app):

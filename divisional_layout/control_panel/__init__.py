@@ -1,4 +1,4 @@
-"""The control panel: a signed-in user's posts, site settings and password."""
+"""The control panel: a signed-in user's posts, site settings, password and API tokens."""
 
 from flask import Blueprint
 

@@ -1,9 +1,18 @@
-"""Forms of the control panel: posts, site settings, the password and signed-in sessions."""
+"""Forms of the control panel: posts, site settings, the password, sessions and API tokens."""
 
-from wtforms import BooleanField, PasswordField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from shared_models.models import (
+    API_TOKEN_NAME_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
     POST_BODY_MAX,
@@ -44,3 +53,19 @@ class SignOutOthersForm(Form):
     """The account page's second form; its button's name tells it from the password form."""
 
     sign_out_others = SubmitField("Sign out everywhere else")
+
+
+class TokenForm(Form):
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=API_TOKEN_NAME_MAX)],
+        description="Where you will use it, to tell your tokens apart: “Publishing script”.",
+    )
+    scope = SelectField(
+        "Scope",
+        choices=[
+            SelectChoice("read", "Read: your posts and drafts"),
+            SelectChoice("write", "Write: also create, change and delete posts"),
+        ],
+        default="read",
+    )

@@ -1,6 +1,15 @@
-"""The control panel: a signed-in user's posts, site settings, password and sessions."""
+"""The control panel: a signed-in user's posts, site settings, password, sessions and API tokens."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from functional_layout.forms.control_panel import (
@@ -8,8 +17,9 @@ from functional_layout.forms.control_panel import (
     PostForm,
     SignOutOthersForm,
     SiteForm,
+    TokenForm,
 )
-from shared_models import RuleViolation, accounts, publishing, queries, sessions
+from shared_models import RuleViolation, accounts, api_tokens, publishing, queries, sessions
 from shared_web.extensions import limiter
 from shared_web.throttling import configured_limit, signed_in_account
 
@@ -137,3 +147,44 @@ def account():
         others=others,
         sessions=sessions.live_sessions(current_user),
     )
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+def tokens():
+    """Make an API token, shown once; see and revoke the others."""
+    form = TokenForm()
+    new_token = secret = None
+    if form.validate_on_submit():
+        try:
+            new_token, secret = api_tokens.create_token(
+                current_user, form.name.data, form.scope.data
+            )
+        except RuleViolation as violation:
+            form.reject(violation)
+        else:
+            form = TokenForm(formdata=None)
+    # A made token is shown on this very response, not after a redirect: its secret
+    # then never rests anywhere (not in the session, a cookie the browser would keep
+    # sending; not on the server, which keeps a hash). No one, the owner included, can
+    # see it twice: no-store keeps it out of caches and the back button, and a reload
+    # asks before posting again, which would make another token.
+    response = make_response(
+        render_template(
+            "control_panel/tokens.html",
+            form=form,
+            tokens=api_tokens.live_tokens(current_user),
+            new_token=new_token,
+            secret=secret,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id):
+    """Revoke an API token: whatever uses it is refused from now on."""
+    token = api_tokens.owned_token(current_user, token_id) or abort(404)
+    api_tokens.revoke_token(current_user, token)
+    flash(f"The token “{token.name}” is revoked.", "success")
+    return redirect(url_for("control_panel.tokens"))

@@ -46,7 +46,13 @@ def test_every_kind_of_page_passes_the_page_checks(busy_site, open_visitor):
     writer.follow(page.get_by_role("navigation", name="Pages").get_by_role("link", name="Older"))
     writer.follow(page.get_by_role("link", name="Note 1", exact=True))
     writer.follow(page.get_by_role("link", name="Preview"))
-    for path in ["/dashboard/posts/new", "/dashboard/site", "/dashboard/account"]:
+    for path in [
+        "/dashboard/posts/new",
+        "/dashboard/site",
+        "/dashboard/account",
+        "/dashboard/tokens",
+        "/api/v1/docs",
+    ]:
         writer.open(path)
     writer.open("/admin/", status=403)
 

@@ -170,7 +170,7 @@ def field_has_error(page, name: str) -> bool:
     """True when the form marks the field named `name` as invalid."""
     return any(
         element.attrs.get("aria-invalid") == "true"
-        for tag in ("input", "textarea")
+        for tag in ("input", "select", "textarea")
         for element in parse(page).find_all(tag, name=name)
     )
 

@@ -1,0 +1,1 @@
+"""The API's JSON schemas (marshmallow), one module per area that has an API: only `api`."""
