@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared_models import RuleViolation, db
-from shared_web import bearer, metrics, openapi, problems, request_log
+from shared_web import background, bearer, metrics, openapi, problems, request_log
 from shared_web.converters import RowIdConverter
 from shared_web.extensions import csrf, limiter, login_manager
 from shared_web.formatting import TEMPLATE_FILTERS
@@ -29,7 +29,7 @@ register_api = openapi.register_blueprint
 
 
 def init_app(app: Flask) -> None:
-    """Bind the extensions, logs and metrics, trust the proxy (production only), guard input."""
+    """Bind the extensions, logs, metrics and the worker, trust the proxy, guard input."""
     if not app.testing:
         configure_logging(app.config["LOG_FORMAT"])
     # Before any route is added: every `<int:…>` in the URL map is a bounded row id.
@@ -57,17 +57,21 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     openapi.init_app(app)
+    background.init_app(app)
 
 
 UNTRUSTED_HOST = "This site does not answer to that host name.\n"
 
-# Crawlers may read every public page; the signed-in areas are of no use to them.
+# Crawlers may read every public page; the signed-in areas are of no use to them, and
+# the links from emails (which carry tokens) are none of their business.
 ROBOTS_TXT = """\
 User-agent: *
 Disallow: /dashboard/
 Disallow: /admin/
 Disallow: /login
 Disallow: /signup
+Disallow: /confirm/
+Disallow: /password/
 """
 
 

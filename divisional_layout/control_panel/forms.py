@@ -1,7 +1,8 @@
-"""Forms of the control panel: posts, site settings, the password, sessions and API tokens."""
+"""Forms of the control panel: posts, site settings, password, email, sessions, API tokens."""
 
 from wtforms import (
     BooleanField,
+    EmailField,
     PasswordField,
     SelectField,
     StringField,
@@ -9,10 +10,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Email, Length
 
 from shared_models.models import (
     API_TOKEN_NAME_MAX,
+    EMAIL_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
     POST_BODY_MAX,
@@ -46,6 +48,17 @@ class PasswordForm(Form):
         "New password",
         validators=[DataRequired(), Length(PASSWORD_MIN, PASSWORD_MAX)],
         description=f"At least {PASSWORD_MIN} characters. Your other sessions will be signed out.",
+    )
+
+
+class EmailChangeForm(Form):
+    new_email = EmailField(
+        "New email address",
+        validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)],
+        description="We'll send a link there; your address changes when you open it.",
+    )
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)]
     )
 
 

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.clients import PASSWORD
+from tests.support.mail import Outbox
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +39,8 @@ def expect_flash(page, text):
     expect(page.get_by_role("status")).to_contain_text(text)
 
 
-def sign_up(visitor, username):
+def sign_up(visitor, live_server, username):
+    """Sign up, then open the confirmation link from the email, as a newcomer does."""
     page = visitor.page
     visitor.open("/")
     visitor.follow(main_nav(page).get_by_role("link", name="Start a blog"))
@@ -46,11 +48,16 @@ def sign_up(visitor, username):
     page.get_by_label("Email").fill(f"{username}@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     visitor.follow(page.get_by_role("button", name="Create my blog"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect_flash(page, f"We sent an email to {username}@example.com.")
+    link = Outbox.of(live_server.app).last(to=f"{username}@example.com").link("/confirm/")
+    assert link.startswith(live_server.url), link
+    visitor.open(link.removeprefix(live_server.url))
 
 
-def test_writer_signs_up_drafts_previews_publishes_edits_and_deletes_a_post(visitor):
+def test_writer_signs_up_drafts_previews_publishes_edits_and_deletes_a_post(live_server, visitor):
     page = visitor.page
-    sign_up(visitor, "wren")
+    sign_up(visitor, live_server, "wren")
     expect(page).to_have_url(visitor.url("/dashboard/"))
     expect_flash(page, "Welcome to Inkpot!")
     expect_current_section(page, "Dashboard")
@@ -192,6 +199,7 @@ def test_validation_errors_show_next_to_their_field_and_keep_what_was_typed(live
     page.get_by_label("Username").fill("newt")
     page.get_by_label("Password").fill(PASSWORD)
     visitor.follow(page.get_by_role("button", name="Create my blog"))
+    visitor.open(Outbox.of(live_server.app).last(to="someone@example.com").path("/confirm/"))
     visitor.follow(page.get_by_role("main").get_by_role("link", name="Write a post").first)
     page.get_by_label("Body").fill("A body worth keeping.")
     visitor.submit_refused(page.get_by_role("button", name="Save post"))
@@ -210,10 +218,12 @@ def expect_error_next_to(page, label, error):
     expect(control).to_have_accessible_description(re.compile(re.escape(error), re.IGNORECASE))
 
 
-def test_a_writer_can_sign_up_publish_and_sign_in_again_with_javascript_off(open_visitor):
+def test_a_writer_can_sign_up_publish_and_sign_in_again_with_javascript_off(
+    live_server, open_visitor
+):
     visitor = open_visitor(java_script_enabled=False)
     page = visitor.page
-    sign_up(visitor, "plover")
+    sign_up(visitor, live_server, "plover")
     visitor.follow(page.get_by_role("main").get_by_role("link", name="Write a post").first)
     page.get_by_label("Title").fill("Written without JavaScript")
     page.get_by_label("Body").fill("Plain *HTML* forms are enough.")
@@ -228,4 +238,23 @@ def test_a_writer_can_sign_up_publish_and_sign_in_again_with_javascript_off(open
     visitor.sign_in("plover@example.com")
     expect(page).to_have_url(visitor.url("/dashboard/"))
     expect(page.get_by_role("link", name="Written without JavaScript")).to_be_visible()
+    visitor.check_nothing_was_missed()
+
+
+def test_a_writer_who_forgot_their_password_resets_it_from_the_email(live_server, visitor):
+    live_server.create_user("finch")
+    page = visitor.page
+    visitor.open("/login")
+    visitor.follow(page.get_by_role("link", name="Forgot your password?"))
+    page.get_by_label("Email").fill("finch@example.com")
+    visitor.follow(page.get_by_role("button", name="Email me a link"))
+    expect_flash(page, "We sent an email to finch@example.com")
+
+    visitor.open(Outbox.of(live_server.app).last(to="finch@example.com").path("/password/reset/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    page.get_by_label("New password").fill("a-fresh-passphrase")
+    visitor.follow(page.get_by_role("button", name="Set my new password"))
+    expect_flash(page, "Your password is changed")
+    visitor.sign_in("finch@example.com", "a-fresh-passphrase")
+    expect(page).to_have_url(visitor.url("/dashboard/"))
     visitor.check_nothing_was_missed()
