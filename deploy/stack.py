@@ -125,6 +125,8 @@ class Stack:
     redis_port: int = field(default_factory=free_port)
     # The SMTP sink (deploy/smtp_sink.py) the worker sends to; messages land in mail_dir.
     smtp_port: int = field(default_factory=free_port)
+    # Where the worker serves its Prometheus metrics (deploy/worker.py).
+    worker_metrics_port: int = field(default_factory=free_port)
 
     @property
     def url(self) -> str:
@@ -231,6 +233,7 @@ class Stack:
             "CELERY_BROKER_URL": self.broker_url,
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(self.smtp_port),
+            "WORKER_METRICS_ADDRESS": f"127.0.0.1:{self.worker_metrics_port}",
         }
         values.update(self.settings)
         if self.workers is not None:
@@ -324,10 +327,14 @@ class RunningStack:
         return http_get(self.config.port, "/healthz", timeout=5)[0] == 200
 
     def programs_up(self) -> bool:
-        """Every program besides the gunicorns answers on its port, or without one, is RUNNING."""
+        """Every program besides the gunicorns answers on its port, or without one, is RUNNING.
+
+        The worker answers once it is ready to take tasks: it serves its metrics then.
+        """
         local = self.config.local_programs()
         ports = [program.port for program in local if program.port is not None]
-        silent = [WORKER_PROGRAM] + [program.name for program in local if program.port is None]
+        ports.append(self.config.worker_metrics_port)
+        silent = [program.name for program in local if program.port is None]
         states = self.states()
         return accept_connections(ports) and all(states.get(name) == "RUNNING" for name in silent)
 
@@ -492,7 +499,8 @@ def serve(layout: str, port: int) -> int:
         f"\n  Inkpot ({layout} layout), the production stack: http://127.0.0.1:{port}/\n"
         f"  supervisord → gunicorn (gevent) → nginx; configs in {run_dir}/\n"
         f"  Logs: {logs}/ (the app's, one JSON object per line: inkpot-app.log)\n"
-        f"  Metrics, for Prometheus: http://127.0.0.1:{config.app_ports[0]}/metrics\n"
+        f"  Metrics, for Prometheus: http://127.0.0.1:{config.app_ports[0]}/metrics (the app),\n"
+        f"  http://127.0.0.1:{config.worker_metrics_port}/metrics (the worker)\n"
         f"  Email: the Celery worker sends it (Redis on :{config.redis_port}) to an SMTP sink\n"
         f"  on 127.0.0.1:{config.smtp_port}, which keeps every message as a file in\n"
         f"  {config.mail_dir}/ (open the links from there; nothing leaves this machine).\n"

@@ -18,12 +18,13 @@ import contextlib
 
 import click
 from celery import Celery, Task
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from flask.cli import with_appcontext
 from kombu.exceptions import OperationalError
 from sqlalchemy.exc import SQLAlchemyError
 
 from shared_models import outbox
+from shared_web.request_ids import request_id as current_request_id
 
 SEND_EMAIL = "inkpot.send_email"
 RELAY_OUTBOX = "inkpot.relay_outbox"
@@ -90,8 +91,10 @@ def celery_settings(config) -> dict:
 def enqueue_email(email_id: int) -> None:
     """Queue the task that sends an outbox email; if the broker is down, leave it to the relay."""
     task = current_app.extensions["celery"].tasks[SEND_EMAIL]
+    # The task's log lines carry the id of the request that queued it.
+    request_id = current_request_id() if has_request_context() else None
     try:
-        task.apply_async((email_id,))
+        task.apply_async((email_id,), {"request_id": request_id})
     except (OperationalError, OSError) as error:
         current_app.logger.warning(
             "The task queue is unreachable (%s); email %s waits in the outbox for the relay.",

@@ -10,12 +10,15 @@ is not sent again, and one held by another attempt is left to it.
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import Retry
 from flask import current_app
 
 from shared_models import outbox
 from shared_models.models import EmailStatus
 from shared_web import mail
 from shared_web.background import RELAY_OUTBOX, SEND_EMAIL, relay_overdue_emails
+from shared_web.logs import TASK_REQUEST_ID
+from shared_web.metrics import EMAILS
 
 
 # Acknowledged only after it ran, and handed back to the queue if its worker process
@@ -23,8 +26,21 @@ from shared_web.background import RELAY_OUTBOX, SEND_EMAIL, relay_overdue_emails
 @shared_task(
     name=SEND_EMAIL, bind=True, max_retries=None, acks_late=True, reject_on_worker_lost=True
 )
-def send_email(self, email_id: int) -> str:
-    """Send outbox email `email_id`; retry with a growing wait while the mail server fails."""
+def send_email(self, email_id: int, request_id: str | None = None) -> str:
+    """Send outbox email `email_id`; retry with a growing wait while the mail server fails.
+
+    `request_id` is the id of the request that queued it, for the log lines.
+    """
+    token = TASK_REQUEST_ID.set(request_id)
+    try:
+        outcome = _send(self, email_id)
+    finally:
+        TASK_REQUEST_ID.reset(token)
+    EMAILS.labels("skipped" if outcome.startswith("skipped") else str(outcome)).inc()
+    return outcome
+
+
+def _send(self, email_id: int) -> str:
     email = outbox.claim(email_id)
     if email is None:
         # Sent already, given up on, or held by another attempt: nothing to do here.
@@ -37,7 +53,11 @@ def send_email(self, email_id: int) -> str:
         current_app.logger.error("Email %s to %s was refused: %s", email.id, email.kind, error)
         return EmailStatus.FAILED
     except mail.TemporaryFailure as error:
-        return _try_again_later(self, email, error)
+        try:
+            return _try_again_later(self, email, error)
+        except Retry:
+            EMAILS.labels("retried").inc()
+            raise
     outbox.mark_sent(email)
     return EmailStatus.SENT
 

@@ -185,3 +185,44 @@ def test_links_in_emails_name_the_public_url_whatever_host_the_request_named(sta
     # A host nginx does not serve at all gets no answer, and sends no email.
     with pytest.raises(ConnectionError):
         Visitor(stack.url).get("/password/forgot", headers={"Host": "evil.example"})
+
+
+def worker_metrics(stack) -> dict[tuple, float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from deploy.processes import http_get
+
+    status, _, body = http_get(stack.config.worker_metrics_port, "/metrics")
+    assert status == 200
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+    }
+
+
+SENT = ("inkpot_emails_total", (("outcome", "sent"),))
+SEND_TASKS = ("inkpot_tasks_total", (("state", "success"), ("task", "inkpot.send_email")))
+
+
+def test_the_worker_logs_the_sign_ups_request_id_and_counts_the_email(stack):
+    import json
+
+    before = worker_metrics(stack)
+    visitor = visitor_of(stack)
+    answer = visitor.sign_up("traced", confirm=False)
+    request_id = answer.headers["X-Request-ID"]
+    visitor.wait_for_email("traced@example.com")
+
+    def task_lines():
+        lines = stack.read_log("inkpot-worker.log").splitlines()
+        records = [json.loads(line) for line in lines if line.startswith("{")]
+        return [r for r in records if r.get("request_id") == request_id]
+
+    # The worker's own line about this email carries the id of the request that queued it.
+    assert wait_until(task_lines, MAIL_TIMEOUT, f"a worker line with request_id {request_id}")
+    after = worker_metrics(stack)
+    assert after[SENT] - before.get(SENT, 0) >= 1
+    assert after[SEND_TASKS] - before.get(SEND_TASKS, 0) >= 1
+    duration = ("inkpot_task_duration_seconds_count", (("task", "inkpot.send_email"),))
+    assert after[duration] >= 1
