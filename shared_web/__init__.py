@@ -14,7 +14,16 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared_models import RuleViolation, db
-from shared_web import background, bearer, metrics, openapi, problems, request_log
+from shared_web import (
+    background,
+    bearer,
+    metrics,
+    openapi,
+    page_cache,
+    problems,
+    request_log,
+    static_files,
+)
 from shared_web.converters import RowIdConverter
 from shared_web.extensions import csrf, limiter, login_manager
 from shared_web.formatting import TEMPLATE_FILTERS
@@ -52,6 +61,8 @@ def init_app(app: Flask) -> None:
     app.session_interface = bearer.SessionInterface()
     register_error_pages(app)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
+    page_cache.init_app(app)
+    static_files.init_app(app)
     app.add_url_rule("/robots.txt", "robots_txt", robots_txt)
     csrf.init_app(app)
     login_manager.init_app(app)
