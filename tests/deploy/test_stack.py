@@ -148,7 +148,10 @@ def test_static_files_are_answered_by_nginx_and_never_reach_gunicorn(stack):
     assert STYLESHEET in served
 
     versioned = Visitor(stack.url).get(STYLESHEET + "?v=1")
-    assert versioned.headers["Cache-Control"] == "max-age=315360000"
+    assert versioned.headers.get_all("Cache-Control") == ["public, max-age=31536000, immutable"]
+    missing = Visitor(stack.url).get("/static/css/no-such-file.css?v=1")
+    assert missing.status == 404
+    assert missing.headers.get("Cache-Control") != "public, max-age=31536000, immutable"
 
     # Proof that gunicorn is up and logging: a page it did serve is in its log.
     Visitor(stack.url).get("/?page=static-check")
