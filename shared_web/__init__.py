@@ -10,10 +10,12 @@ where views, forms, templates and static files live.
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import configure_mappers
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shared_models import RuleViolation, db
+from shared_models.queries import database_is_up
 from shared_web import (
     background,
     bearer,
@@ -31,7 +33,7 @@ from shared_web.hooks import add_security_headers, refuse_unreadable_input
 from shared_web.logs import configure_logging
 from shared_web.request_ids import request_id, send_request_id
 
-__all__ = ["init_app", "register_api", "register_error_pages"]
+__all__ = ["init_app", "register_api", "register_error_pages", "warm_up"]
 
 # The api blueprint goes through flask-smorest, which writes its views into the OpenAPI document.
 register_api = openapi.register_blueprint
@@ -69,6 +71,22 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     openapi.init_app(app)
     background.init_app(app)
+
+
+def warm_up(app: Flask) -> None:
+    """Do now what a new worker's first requests would otherwise do while visitors wait.
+
+    Compiling a template takes tens of milliseconds, and a worker that has just
+    started would compile each one on its first request for it, with every other
+    request it holds waiting behind (gevent runs one at a time). deploy/wsgi.py
+    calls this as a worker builds the app, before it accepts a connection.
+    """
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
+    configure_mappers()
+    with app.app_context():
+        database_is_up()
+        db.session.remove()
 
 
 UNTRUSTED_HOST = "This site does not answer to that host name.\n"
