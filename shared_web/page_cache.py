@@ -69,16 +69,17 @@ def templates_digest(app: Flask) -> str:
     return digest.hexdigest()[:12]
 
 
-def variant() -> tuple:
-    """What a part depends on besides its data and its viewer: one key per combination.
-
-    The host, because a feed's links are absolute (and built from it).
-    """
-    return (request.host,)
-
-
 def fragment_key(name: str, parts: tuple) -> str:
-    values = ":".join(str(part) for part in (*parts, *variant()))
+    """The one place a cached part's key is made: every key comes from here.
+
+    `parts` name the data the part shows (versions) and anything about the viewer
+    it shows (whether they own the site); the rest is the same for every part:
+    the app's templates (key_prefix) and the host, because a feed's links are
+    absolute and built from it. A page drawn in the reader's language adds the
+    resolved language to `shared` below, and nothing else changes.
+    """
+    shared = (request.host,)
+    values = ":".join(str(part) for part in (*parts, *shared))
     return f"{key_prefix()}:{name}:{values}"
 
 
