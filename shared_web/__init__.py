@@ -19,6 +19,7 @@ from shared_models.queries import database_is_up
 from shared_web import (
     background,
     bearer,
+    compression,
     metrics,
     openapi,
     page_cache,
@@ -56,6 +57,9 @@ def init_app(app: Flask) -> None:
         lambda endpoint, values: request_log.start_request(),
         lambda endpoint, values: refuse_unreadable_input(),
     ]
+    # First registered, so it runs after every other after_request hook (Flask runs
+    # them in reverse): the body it compresses is final.
+    compression.init_app(app)
     app.after_request(add_security_headers)
     app.after_request(send_request_id)
     request_log.init_app(app)
