@@ -36,6 +36,7 @@ class Scenario:
             "label": self.label,
             "connections": self.connections or connections,
             "requests": requests,
+            "bytes": sum(r.get("bytes", 0) for r in self.rounds),
             "rps": requests / seconds if seconds else 0.0,
             "p50_ms": statistics.median(r["p50_us"] for r in self.rounds) / 1000,
             "p99_ms": statistics.median(r["p99_us"] for r in self.rounds) / 1000,
