@@ -112,6 +112,10 @@ def test_the_lists_are_kept_in_redis_and_served_from_it(stack, reader, writer):
         seen.update(what_readers_see(stack, reader, lists(username)))
     assert everyone_sees(seen, f"Opening words of {username}")
     assert no_one_sees(seen, "Changed in secret")
+    # Around the shared list, the reader's page is still their own.
+    for url in lists(username)[:2]:
+        _, page = seen[(url, "reader")]
+        assert "(cache-reader)" in page and page.count('name="csrf_token"') == 1, url
 
 
 def test_a_new_post_is_on_the_lists_at_once(stack, reader, writer):
