@@ -218,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
                                 "wrk_p50_ms": wrk["p50_us"] / 1000,
                                 "wrk_p99_ms": wrk["p99_us"] / 1000,
                                 "load": load_average()[0],
+                                # Redis reads that failed or timed out (the cache then rests).
+                                "page_cache_failures": stack.read_log("inkpot-app.log").count(
+                                    "The page cache is unavailable"
+                                ),
                                 **analyse(
                                     stack.read_log("inkpot-access.log"),
                                     stack.read_log("nginx-access.log"),
@@ -234,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
                                 f"(+{row.get('new_workers', 0)} new) busiest "
                                 f"{row.get('busiest_worker_share', 0):.0%} | slow "
                                 f"{row.get('slow_requests', 0)}, early "
-                                f"{row.get('slow_in_first_requests_of_a_worker', 0)}",
+                                f"{row.get('slow_in_first_requests_of_a_worker', 0)} | cache "
+                                f"failures so far {row['page_cache_failures']}",
                                 flush=True,
                             )
         finally:
