@@ -22,6 +22,7 @@ def assert_problem(response, status):
     assert problem["status"] == status
     assert problem["type"] == "about:blank"
     assert problem["title"] and problem["detail"]
+    assert problem["request_id"] == response.headers["X-Request-ID"]
     return problem
 
 
