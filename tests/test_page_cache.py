@@ -5,7 +5,7 @@ cache), makes the write the way a person or a script would, and views them
 again: anonymous readers and a signed-in reader must both see the change at
 once. One test proves the cache is really used (a change made behind the
 domain's back is not seen), so the others could fail. tests/deploy/
-test_page_cache.py does the same through nginx, gunicorn and Redis.
+test_page_cache_in_redis.py does the same through nginx, gunicorn and Redis.
 """
 
 import pytest
