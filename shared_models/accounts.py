@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from shared_models import audit, sessions
 from shared_models.database import db
-from shared_models.errors import RuleViolation
+from shared_models.errors import N_, RuleViolation
 from shared_models.models import (
     EMAIL_MAX,
     PASSWORD_MAX,
@@ -58,24 +58,29 @@ def check_username(username: str) -> str:
     name = normalize_username(username)
     if not (username.isascii() and USERNAME_PATTERN.fullmatch(name)):
         raise RuleViolation(
-            f"Use {USERNAME_MIN}–{USERNAME_MAX} characters: letters a–z, digits and hyphens.",
+            N_("Use %(min)s–%(max)s characters: letters a–z, digits and hyphens."),
             field="username",
+            min=USERNAME_MIN,
+            max=USERNAME_MAX,
         )
     # A username may one day be a host name (ada.example.com): hyphens go between
     # letters or digits, and a doubled one would also allow IDNA's `xn--` prefix.
     if name.startswith("-") or name.endswith("-") or "--" in name:
         raise RuleViolation(
-            "Hyphens go between letters or digits: not first, not last, not two in a row.",
+            N_("Hyphens go between letters or digits: not first, not last, not two in a row."),
             field="username",
         )
     if name in RESERVED_USERNAMES:
-        raise RuleViolation("That name is reserved. Please pick another.", field="username")
+        raise RuleViolation(N_("That name is reserved. Please pick another."), field="username")
     return name
+
+
+PASSWORD_LENGTH = N_("Use %(min)s to %(max)s characters.")
 
 
 def check_new_password(password: str, field: str = "password") -> None:
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise RuleViolation(f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field=field)
+        raise RuleViolation(PASSWORD_LENGTH, field=field, min=PASSWORD_MIN, max=PASSWORD_MAX)
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -89,13 +94,13 @@ def sign_up(username: str, email: str, password: str) -> User:
     name = check_username(username)
     email = normalize_email(email)
     if not email or len(email) > EMAIL_MAX or "@" not in email:
-        raise RuleViolation("Enter a valid email address.", field="email")
+        raise RuleViolation(N_("Enter a valid email address."), field="email")
     check_storable(email, field="email")
     check_new_password(password)
     if db.session.execute(select(User.id).where(User.username == name)).first():
-        raise RuleViolation("That username is taken.", field="username")
+        raise RuleViolation(N_("That username is taken."), field="username")
     if db.session.execute(select(User.id).where(User.email == email)).first():
-        raise RuleViolation("An account with that email already exists.", field="email")
+        raise RuleViolation(N_("An account with that email already exists."), field="email")
     user = User(username=name, email=email, password_hash=_hash_password(password))
     user.site = Site(slug=name, title=f"{name}'s blog", tagline="")
     db.session.add(user)
@@ -150,12 +155,19 @@ def change_password(
     if not check_password_hash(user.password_hash, current_password):
         audit.record_event(audit.USER_PASSWORD_CHANGE_FAILED, actor=user, target=user)
         db.session.commit()
-        raise RuleViolation("That is not your current password.", field="current_password")
+        raise RuleViolation(N_("That is not your current password."), field="current_password")
     check_new_password(new_password, field="new_password")
     user.password_hash = _hash_password(new_password)
     sessions.end_sessions(user, keep=keep_session)
     audit.record_event(audit.USER_PASSWORD_CHANGED, actor=user, target=user)
     db.session.commit()
+
+
+def set_language(user: User, language_tag: str) -> None:
+    """Remember the language the user reads the site in (a tag the caller offered: `zh-Hans`)."""
+    if user.locale != language_tag:
+        user.locale = language_tag
+        db.session.commit()
 
 
 def sign_out_other_sessions(user: User, keep_session: str | None) -> int:
@@ -170,9 +182,9 @@ def sign_out_other_sessions(user: User, keep_session: str | None) -> int:
 def suspend_user(admin: User, user: User) -> None:
     """Suspend a user: they can't sign in, their sessions end, their site goes dark."""
     if user.id == admin.id:
-        raise RuleViolation("You cannot suspend yourself.")
+        raise RuleViolation(N_("You cannot suspend yourself."))
     if user.is_admin:
-        raise RuleViolation("Admins cannot be suspended from the admin area.")
+        raise RuleViolation(N_("Admins cannot be suspended from the admin area."))
     if user.is_suspended:
         return
     user.is_suspended = True

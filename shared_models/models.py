@@ -34,6 +34,8 @@ AUDIT_DETAIL_MAX = 500
 USER_AGENT_MAX = 200
 ADDRESS_MAX = 45  # the longest text form of an IPv6 address
 API_TOKEN_NAME_MAX = 100
+# A BCP 47 language tag such as `zh-Hans`: the language a user reads the site in.
+LANGUAGE_TAG_MAX = 35
 
 
 def utcnow() -> datetime:
@@ -70,6 +72,8 @@ class User(db.Model):
     is_suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The language the user chose to read the site in; None until they choose.
+    locale: Mapped[str | None] = mapped_column(String(LANGUAGE_TAG_MAX))
 
     site: Mapped[Site] = relationship(back_populates="owner", uselist=False)
     sessions: Mapped[list[UserSession]] = relationship(

@@ -6,6 +6,7 @@ ROUTES = {
     ("home", "/signup", frozenset({"GET", "POST"})),
     ("home", "/login", frozenset({"GET", "POST"})),
     ("home", "/logout", frozenset({"POST"})),
+    ("home", "/locale", frozenset({"POST"})),
     ("home", "/healthz", frozenset({"GET"})),
     ("sites", "/sites/<site_slug>/", frozenset({"GET"})),
     ("sites", "/sites/<site_slug>/<post_slug>", frozenset({"GET"})),

@@ -1,10 +1,12 @@
-"""The home area: the landing page, signing up, signing in and out, and the health check."""
+"""The home area: the landing page, signing up, in and out, the language, the health check."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from functional_layout.forms.home import LoginForm, SignupForm
 from shared_models import RuleViolation, accounts, queries
+from shared_web import languages
 from shared_web.auth import sign_in, sign_out
 from shared_web.extensions import limiter
 from shared_web.redirects import safe_next_path
@@ -36,7 +38,10 @@ def signup():
             form.reject(violation)
         else:
             sign_in(user)
-            flash(f"Welcome to Inkpot! Your site lives at /sites/{user.site.slug}/.", "success")
+            address = url_for("sites.front_page", site_slug=user.site.slug)
+            flash(
+                _("Welcome to Inkpot! Your site lives at %(address)s.", address=address), "success"
+            )
             return redirect(url_for("control_panel.dashboard"))
     return render_template("home/signup.html", form=form)
 
@@ -57,7 +62,7 @@ def login():
         if user is not None:
             sign_in(user, remember=form.remember.data)
             return redirect(next_path or url_for("control_panel.dashboard"))
-        form.form_errors.append("That email and password don't match an active account.")
+        form.form_errors.append(_("That email and password don't match an active account."))
     return render_template("home/login.html", form=form, next_path=next_path)
 
 
@@ -65,8 +70,20 @@ def login():
 def logout():
     """Sign out."""
     sign_out()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("home.index"))
+
+
+@bp.post("/locale")
+@languages.protect_switch
+def choose_language():
+    """Read the site in another language from now on, then go back to the page."""
+    language = languages.chosen_language(request.form.get("locale")) or abort(400)
+    if current_user.is_authenticated:
+        accounts.set_language(current_user, language.tag)
+    response = redirect(safe_next_path(request.form.get("next")) or url_for("home.index"))
+    languages.remember_choice(response, language)
+    return response
 
 
 @bp.get("/healthz")
