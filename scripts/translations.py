@@ -98,6 +98,7 @@ def extract(catalogue: Catalogue, everyone: list[Catalogue]) -> Catalog:
         method_map, options_map = parse_mapping_cfg(config)
     options = {"keywords": {**DEFAULT_KEYWORDS, **parse_keywords(KEYWORDS)}}
     options["comment_tags"] = [COMMENT_TAG]
+    options["callback"], options["strip_comment_tags"] = None, False
     extracted = Catalog()
     for path in sources(catalogue, everyone):
         if path.is_file():
