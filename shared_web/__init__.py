@@ -20,7 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import shared_models
 from shared_models import RuleViolation, db
 from shared_models.errors import N_
-from shared_web import bearer, languages, metrics, openapi, problems, request_log
+from shared_web import auth, bearer, languages, metrics, openapi, problems, request_log
 from shared_web.converters import RowIdConverter
 from shared_web.extensions import csrf, limiter, login_manager
 from shared_web.formatting import TEMPLATE_FILTERS
@@ -136,5 +136,6 @@ def register_error_pages(app: Flask) -> None:
         db.session.rollback()
         if problems.is_api_request():
             return problems.problem(500)
+        auth.forget_user_if_unreadable()
         # Flask has logged the traceback, with this id: the page shows it to quote.
         return render_template("errors/500.html", request_id=request_id()), 500

@@ -101,15 +101,15 @@ def visitors_choice() -> Language:
 def users_choice() -> Language | None:
     """Step 1: the signed-in user's preference, if they have one the site still offers."""
     try:
-        user = current_user._get_current_object()
+        if not current_user.is_authenticated:
+            return None
+        preference = current_user.locale
     except SQLAlchemyError:
-        # The database is down (the 500 page is being drawn): go on without the user.
-        return None
-    if not user.is_authenticated:
+        # The database is down and the 500 page is being drawn: do without the user.
         return None
     # Who is signed in comes from the session cookie.
     g.language_varies_on = ("Cookie",)
-    return LANGUAGES.get(user.locale or "")
+    return LANGUAGES.get(preference or "")
 
 
 def select_language() -> str:

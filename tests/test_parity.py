@@ -1,4 +1,7 @@
-"""Proof that the two layouts are one site arranged two ways: same URLs, same views, same pages."""
+"""Proof that the two layouts are one site arranged two ways: same URLs, same views, same pages.
+
+Pages are compared in every language the site speaks.
+"""
 
 import re
 from datetime import UTC, datetime
@@ -153,10 +156,20 @@ def pin_session_times(app) -> None:
         db.session.commit()
 
 
-def render_everywhere(apps, urls, email=None):
+# Every comparison of pages runs once per language.
+LANGUAGES = ["en", "zh-Hans"]
+
+
+@pytest.fixture(params=LANGUAGES)
+def language(request):
+    return request.param
+
+
+def render_everywhere(apps, urls, email=None, language="en"):
     pages = {}
     for layout, app in apps.items():
         client = app.test_client()
+        client.set_cookie("locale", language)
         if email:
             response = client.submit("/login", {"email": email, "password": DEMO_PASSWORD})
             assert response.status_code == 302
@@ -193,7 +206,7 @@ def assert_same_pages(pages):
         assert pages["divisional"][url] == (status, html), f"{url} renders differently"
 
 
-def test_public_pages_render_the_same_html_in_both_layouts(apps, seeded):
+def test_public_pages_render_the_same_html_in_both_layouts(apps, seeded, language):
     _, slug = seeded["published"]
     urls = [
         "/",
@@ -209,12 +222,13 @@ def test_public_pages_render_the_same_html_in_both_layouts(apps, seeded):
         "/sites/nobody/",
         "/api/v1/docs",
     ]
-    pages = render_everywhere(apps, urls)
+    pages = render_everywhere(apps, urls, language=language)
     assert pages["functional"]["/"][0] == 200
+    assert f'<html lang="{language}">' in pages["functional"]["/"][1]
     assert_same_pages(pages)
 
 
-def test_signed_in_pages_render_the_same_html_in_both_layouts(apps, seeded):
+def test_signed_in_pages_render_the_same_html_in_both_layouts(apps, seeded, language):
     post_id, _ = seeded["published"]
     draft_id = seeded["draft"]
     urls = [
@@ -228,13 +242,13 @@ def test_signed_in_pages_render_the_same_html_in_both_layouts(apps, seeded):
         "/sites/ada/",
         "/admin/",
     ]
-    pages = render_everywhere(apps, urls, email="ada@example.com")
+    pages = render_everywhere(apps, urls, email="ada@example.com", language=language)
     assert pages["functional"]["/dashboard/"][0] == 200
     assert pages["functional"]["/admin/"][0] == 403
     assert_same_pages(pages)
 
 
-def test_admin_pages_render_the_same_html_in_both_layouts(apps, seeded):
+def test_admin_pages_render_the_same_html_in_both_layouts(apps, seeded, language):
     urls = [
         "/admin/",
         "/admin/users",
@@ -243,14 +257,14 @@ def test_admin_pages_render_the_same_html_in_both_layouts(apps, seeded):
         "/admin/audit",
         "/admin/users?page=99",
     ]
-    pages = render_everywhere(apps, urls, email=DEMO_ADMIN)
+    pages = render_everywhere(apps, urls, email=DEMO_ADMIN, language=language)
     assert pages["functional"]["/admin/users"][0] == 200
     assert_same_pages(pages)
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_the_expired_form_page_renders_the_same_html_in_both_layouts(
-    database_url, monkeypatch, scheme
+    database_url, monkeypatch, scheme, language
 ):
     # In production, so that over plain HTTP the page adds its hint about HTTPS.
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
@@ -259,7 +273,9 @@ def test_the_expired_form_page_renders_the_same_html_in_both_layouts(
         app = make_app(
             layout, database_url, APP_ENV="production", PUBLIC_URL="https://blog.example.com"
         )
-        response = app.test_client().post("/login", base_url=f"{scheme}://blog.example.com")
+        client = app.test_client()
+        client.set_cookie("locale", language, domain="blog.example.com")
+        response = client.post("/login", base_url=f"{scheme}://blog.example.com")
         pages[layout] = {
             "/login": (response.status_code, normalise(response.get_data(as_text=True)))
         }
@@ -277,7 +293,7 @@ def test_both_layouts_serve_the_same_openapi_document_byte_for_byte(apps):
     assert documents[0].data == documents[1].data
 
 
-def test_the_token_pages_render_the_same_html_in_both_layouts(apps, seeded):
+def test_the_token_pages_render_the_same_html_in_both_layouts(apps, seeded, language):
     from shared_models import api_tokens
     from shared_models.models import ApiToken, User
 
@@ -287,6 +303,7 @@ def test_the_token_pages_render_the_same_html_in_both_layouts(apps, seeded):
     made = {}
     for layout, app in apps.items():
         client = app.test_client()
+        client.set_cookie("locale", language)
         client.submit("/login", {"email": "ada@example.com", "password": DEMO_PASSWORD})
         listed = client.get("/dashboard/tokens")
         response = client.submit("/dashboard/tokens", {"name": "Made here", "scope": "read"})
