@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from werkzeug.http import parse_cookie
 
-from shared_web.languages import LANGUAGES, PROXY_HEADER, language_in_header
+from shared_web.languages import PROXY_HEADER, language_in_header
 from tests.support.clients import AuthActions, csrf_token_in
+from tests.support.languages import app_language
 from tests.support.pages import main_text, parse, redirect_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,12 +127,6 @@ def nginx_language(cookie_header: str, accept_language: str) -> str:
         "inkpot_header_language", found["inkpot_accepted_language"], found
     )
     return run_map("inkpot_language", found["inkpot_cookie_language"], found)
-
-
-def app_language(cookie_header: str, accept_language: str) -> str:
-    """Steps 2 to 4 of shared_web.languages, on the same two headers, without nginx."""
-    chosen = LANGUAGES.get(parse_cookie(cookie_header).get("locale", ""))
-    return (chosen or language_in_header(accept_language) or LANGUAGES["en"]).tag
 
 
 LANGUAGE_ITEMS = st.sampled_from(
