@@ -1,6 +1,7 @@
 """Accounts: signing up, signing in, passwords, suspension and the admin role."""
 
 import re
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import select
@@ -89,8 +90,18 @@ def get_user_by_email(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def sign_up(username: str, email: str, password: str) -> User:
-    """Create a user with their own site (slug = username); commit and return the user."""
+# A new site's title, until its owner names it.
+DEFAULT_SITE_TITLE = N_("%(username)s's blog")
+
+
+def sign_up(
+    username: str, email: str, password: str, translate: Callable[[str], str] = str
+) -> User:
+    """Create a user with their own site (slug = username); commit and return the user.
+
+    `translate` writes the site's first title in the language of whoever signs up
+    (the sign-up page passes gettext); it stays as written, like any title.
+    """
     name = check_username(username)
     email = normalize_email(email)
     if not email or len(email) > EMAIL_MAX or "@" not in email:
@@ -102,7 +113,8 @@ def sign_up(username: str, email: str, password: str) -> User:
     if db.session.execute(select(User.id).where(User.email == email)).first():
         raise RuleViolation(N_("An account with that email already exists."), field="email")
     user = User(username=name, email=email, password_hash=_hash_password(password))
-    user.site = Site(slug=name, title=f"{name}'s blog", tagline="")
+    title = translate(DEFAULT_SITE_TITLE) % {"username": name}
+    user.site = Site(slug=name, title=title, tagline="")
     db.session.add(user)
     db.session.flush()
     audit.record_event(audit.USER_SIGNUP, actor=user, target=user, detail=name)

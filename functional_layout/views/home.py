@@ -33,7 +33,9 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = accounts.sign_up(form.username.data, form.email.data, form.password.data)
+            user = accounts.sign_up(
+                form.username.data, form.email.data, form.password.data, translate=_
+            )
         except RuleViolation as violation:
             form.reject(violation)
         else:
