@@ -95,3 +95,23 @@ def test_keyboard_focus_is_clearly_visible_at_every_stop(busy_site, visitor):
     expect(skip).to_be_focused()
     expect(skip).to_be_in_viewport()
     visitor.check_nothing_was_missed()
+
+
+LONG_CHINESE_TITLE = "湿地清晨的苍鹭与芦苇：一整年的观察笔记、照片目录和每一次出行的详细记录" * 2
+LONG_CHINESE_BODY = (
+    "清晨六点，薄雾还没有散去，一只灰鹭站在浅水里一动不动，像一根插在水中的木桩。" * 12
+    + "\n\n参考：https://example.com/"
+    + "herons" * 25
+)
+
+
+def test_long_chinese_text_wraps_on_a_phone(live_server, open_visitor):
+    # Chinese has no spaces to break at: a title, a paragraph and a long address must
+    # still fit a 375 px screen (the page checks fail on any sideways scroll).
+    live_server.create_user("heron", posts=[(LONG_CHINESE_TITLE, LONG_CHINESE_BODY)])
+    reader = open_visitor()
+    reader.open("/")
+    reader.open("/sites/heron/")
+    reader.follow(reader.page.get_by_role("link", name=LONG_CHINESE_TITLE))
+    expect(reader.page.get_by_role("heading", level=1)).to_have_text(LONG_CHINESE_TITLE)
+    reader.check_nothing_was_missed()
