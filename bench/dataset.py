@@ -138,6 +138,8 @@ def user_rows(sites: int, password_hash: str) -> list[dict]:
                 "role": Role.USER.value,
                 "is_suspended": number % SUSPENDED_EVERY == 0,
                 "created_at": EPOCH - timedelta(days=400),
+                # Established accounts: confirmed, so they sign in and their sites are public.
+                "email_confirmed_at": EPOCH - timedelta(days=400),
             }
         )
     rows.append(
@@ -149,6 +151,7 @@ def user_rows(sites: int, password_hash: str) -> list[dict]:
             "role": Role.ADMIN.value,
             "is_suspended": False,
             "created_at": EPOCH - timedelta(days=400),
+            "email_confirmed_at": EPOCH - timedelta(days=400),
         }
     )
     return rows

@@ -3,10 +3,14 @@
     python -m deploy.stack serve --layout functional    # `make serve`: nginx on 127.0.0.1:8080
 
 A Stack says what to run: a layout, a run directory, ports, the env file's values
-and the gunicorn options to change. deploy/render.py writes its configs from the
-shipped ones; this module runs them. `make serve` hands over to supervisord in the
-foreground; the tests under tests/deploy/ and `make bench` start a RunningStack,
-which waits until every part serves and, once stopped, leaves no process behind.
+and the gunicorn options to change. Besides gunicorn and nginx it runs what
+production's email needs: the Celery worker, Redis (its broker, and the
+throttling counts) and, where a server would talk to a mail provider, an SMTP
+sink that keeps each message as a file in the run directory's mail/.
+deploy/render.py writes its configs from the shipped ones; this module runs them.
+`make serve` hands over to supervisord in the foreground; the tests under
+tests/deploy/ and `make bench` start a RunningStack, which waits until every
+part serves and, once stopped, leaves no process behind.
 """
 
 import argparse
@@ -47,16 +51,18 @@ PASSED_THROUGH = (
     "DATABASE_POOL_SIZE",
     "DATABASE_MAX_OVERFLOW",
 )
-NGINX_MISSING = """\
-`make serve` runs the production stack, and that needs nginx, which is not installed.
+MISSING = """\
+`make serve` runs the production stack, and that needs {program}, which is not installed.
 Install it, then run `make serve` again:
 
-    sudo apt-get install nginx-light      # Debian, Ubuntu
+    sudo apt-get install {package}      # Debian, Ubuntu
 """
 STARTUP_TIMEOUT = 60
 STOP_TIMEOUT = 45
-# Free ports are picked, then bound by nginx, gunicorn and Redis: on a busy machine another
-# process can take one in between. Then the stack is started again, on new ports.
+# supervisor's name for the background worker, as in deploy/supervisor/inkpot.conf.
+WORKER_PROGRAM = "inkpot-worker"
+# Free ports are picked, then bound by nginx, gunicorn, Redis and the SMTP sink: on a busy
+# machine another process can take one in between. Then the stack is started again, on new ports.
 PORT_ATTEMPTS = 3
 PORT_TAKEN = re.compile(r"Address already in use|Connection in use")
 
@@ -75,7 +81,7 @@ def find_nginx() -> str | None:
 
 @dataclass
 class Program:
-    """A program the stack runs under supervisord besides the gunicorns: nginx, Redis, ...
+    """A program the stack runs under supervisord besides the shipped ones: nginx, Redis, ...
 
     deploy/render.py writes it as [program:NAME], its output into logs/NAME-output.log.
     """
@@ -113,8 +119,14 @@ class Stack:
     max_requests: int | None = None  # 0: never replace a worker
     wsgi_app: str | None = None  # another app than deploy.wsgi:app
     gunicorn_args: tuple[str, ...] = ()  # any other option, e.g. ("--preload",)
-    # A Redis on this port, data in the run directory, counting the app's sign-in throttling.
-    redis_port: int | None = None
+    # Options added to the worker's celery command, e.g. ("--concurrency", "1").
+    worker_args: tuple[str, ...] = ()
+    # Redis, data in the run directory: the worker's broker and the throttling counts.
+    redis_port: int = field(default_factory=free_port)
+    # The SMTP sink (deploy/smtp_sink.py) the worker sends to; messages land in mail_dir.
+    smtp_port: int = field(default_factory=free_port)
+    # Where the worker serves its Prometheus metrics (deploy/worker.py).
+    worker_metrics_port: int = field(default_factory=free_port)
 
     @property
     def url(self) -> str:
@@ -122,7 +134,18 @@ class Stack:
 
     @property
     def redis_url(self) -> str:
+        """Where the app counts throttled attempts."""
         return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def broker_url(self) -> str:
+        """The worker's queue: the same Redis, another database."""
+        return f"redis://127.0.0.1:{self.redis_port}/1"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the SMTP sink keeps every message, one .eml file each."""
+        return self.run_dir / "mail"
 
     @property
     def supervisord_conf(self) -> Path:
@@ -144,7 +167,10 @@ class Stack:
         return [f"inkpot-{number}" for number in range(1, len(self.app_ports) + 1)]
 
     def local_programs(self) -> list[Program]:
-        """The programs besides the gunicorns; a server's own packages run nginx and Redis."""
+        """The programs besides the shipped ones; a server's packages run nginx and Redis.
+
+        (And a server sends through a real mail provider, not an SMTP sink.)
+        """
         run = self.run_dir
         nginx = (find_nginx() or "nginx", "-p", f"{run / 'nginx'}/", "-c", str(self.nginx_conf))
         programs = [
@@ -158,19 +184,25 @@ class Stack:
                 port=self.port,
             )
         ]
-        if self.redis_port is not None:
-            redis = (system_program("redis-server") or "redis-server", "--bind", "127.0.0.1")
-            programs.append(
-                Program(
-                    "redis",
-                    # Nothing in it outlives the stack: no snapshots, no append-only file.
-                    (*redis, "--port", str(self.redis_port), "--save", "", "--appendonly", "no"),
-                    # Up before the gunicorns, which count sign-in attempts in it.
-                    priority=100,
-                    directory=run / "redis",
-                    port=self.redis_port,
-                )
-            )
+        redis = (system_program("redis-server") or "redis-server", "--bind", "127.0.0.1")
+        sink = (sys.executable, "-m", "deploy.smtp_sink", "--port", str(self.smtp_port))
+        programs += [
+            Program(
+                "redis",
+                # Nothing in it outlives the stack: no snapshots, no append-only file.
+                (*redis, "--port", str(self.redis_port), "--save", "", "--appendonly", "no"),
+                # Up before the gunicorns and the worker, which use it.
+                priority=100,
+                directory=run / "redis",
+                port=self.redis_port,
+            ),
+            Program(
+                "smtp-sink",
+                (*sink, "--directory", str(self.mail_dir)),
+                priority=100,
+                port=self.smtp_port,
+            ),
+        ]
         return programs
 
     def log(self, name: str) -> Path:
@@ -197,9 +229,12 @@ class Stack:
             "PUBLIC_URL": self.url,
             # The names the local nginx's server_name answers to.
             "TRUSTED_HOSTS": "127.0.0.1,localhost",
+            "RATELIMIT_STORAGE_URI": self.redis_url,
+            "CELERY_BROKER_URL": self.broker_url,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(self.smtp_port),
+            "WORKER_METRICS_ADDRESS": f"127.0.0.1:{self.worker_metrics_port}",
         }
-        if self.redis_port is not None:
-            values["RATELIMIT_STORAGE_URI"] = self.redis_url
         values.update(self.settings)
         if self.workers is not None:
             values["WEB_CONCURRENCY"] = str(self.workers)
@@ -219,7 +254,8 @@ class Stack:
             self,
             port=free_port(),
             app_ports=[free_port() for _ in self.app_ports],
-            redis_port=None if self.redis_port is None else free_port(),
+            redis_port=free_port(),
+            smtp_port=free_port(),
         )
 
 
@@ -291,12 +327,23 @@ class RunningStack:
         return http_get(self.config.port, "/healthz", timeout=5)[0] == 200
 
     def programs_up(self) -> bool:
-        """Every program besides the gunicorns answers on its port, or without one, is RUNNING."""
+        """Every program besides the gunicorns answers on its port, or without one, is RUNNING.
+
+        The worker answers once it is ready to take tasks: it serves its metrics then.
+        """
         local = self.config.local_programs()
         ports = [program.port for program in local if program.port is not None]
+        ports.append(self.config.worker_metrics_port)
         silent = [program.name for program in local if program.port is None]
-        states = self.states() if silent else {}
+        states = self.states()
         return accept_connections(ports) and all(states.get(name) == "RUNNING" for name in silent)
+
+    def celery_pids(self) -> set[int]:
+        """The background worker's processes: Celery's main process and its children."""
+        main = self.master_pid(WORKER_PROGRAM)
+        pids = {main, *descendants_of(main)} - {0} if main else set()
+        self._remember(pids)
+        return pids
 
     def workers_up(self) -> bool:
         expected = self.config.worker_count
@@ -431,9 +478,13 @@ def stop_all(stacks: Iterable[RunningStack], graceful: bool = True) -> None:
 
 def serve(layout: str, port: int) -> int:
     """Render the stack into run/serve-LAYOUT/, migrate, and run supervisord in the foreground."""
-    if find_nginx() is None:
-        print(NGINX_MISSING, file=sys.stderr)
-        return 1
+    for program, package, found in [
+        ("nginx", "nginx-light", find_nginx()),
+        ("Redis (the worker's broker)", "redis-server", system_program("redis-server")),
+    ]:
+        if found is None:
+            print(MISSING.format(program=program, package=package), file=sys.stderr)
+            return 1
     if not port_is_free(port):
         print(f"127.0.0.1:{port} is in use; stop what runs there first.", file=sys.stderr)
         return 1
@@ -448,12 +499,17 @@ def serve(layout: str, port: int) -> int:
         f"\n  Inkpot ({layout} layout), the production stack: http://127.0.0.1:{port}/\n"
         f"  supervisord → gunicorn (gevent) → nginx; configs in {run_dir}/\n"
         f"  Logs: {logs}/ (the app's, one JSON object per line: inkpot-app.log)\n"
-        f"  Metrics, for Prometheus: http://127.0.0.1:{config.app_ports[0]}/metrics\n"
+        f"  Metrics, for Prometheus: http://127.0.0.1:{config.app_ports[0]}/metrics (the app),\n"
+        f"  http://127.0.0.1:{config.worker_metrics_port}/metrics (the worker)\n"
+        f"  Email: the Celery worker sends it (Redis on :{config.redis_port}) to an SMTP sink\n"
+        f"  on 127.0.0.1:{config.smtp_port}, which keeps every message as a file in\n"
+        f"  {config.mail_dir}/ (open the links from there; nothing leaves this machine).\n"
         f"  Status: {supervisorctl} -c {config.supervisord_conf} status\n"
+        f"  Worker log: {config.log('inkpot-worker.log')}\n"
         "  Press Ctrl-C to stop.\n",
         flush=True,
     )
-    # Replace this process, so Ctrl-C reaches supervisord, which stops nginx and gunicorn.
+    # Replace this process, so Ctrl-C reaches supervisord, which stops every program.
     supervisord = render.environment_program("supervisord")
     arguments = [supervisord, "--nodaemon", "--configuration", str(config.supervisord_conf)]
     os.execv(supervisord, arguments)  # noqa: S606  (a fixed program of our own environment)

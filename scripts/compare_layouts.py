@@ -135,6 +135,17 @@ def area_catalogue(app, area: str) -> str:
     return f"{relative(package / 'translations')}/ (shared)"
 
 
+def email_templates(app) -> str:
+    """The folders the app's email templates (`emails/…`) are loaded from."""
+    with app.app_context():
+        folders = {
+            relative(Path(app.jinja_env.get_template(name).filename).parent)
+            for name in app.jinja_env.list_templates()
+            if name.startswith("emails/")
+        }
+    return ", ".join(f"{folder}/" for folder in sorted(folders))
+
+
 def area_table(apps) -> str:
     pieces = {layout: area_pieces(layout, app) for layout, app in apps.items()}
     rows = ["| area | piece | functional layout | divisional layout |", "| --- | --- | --- | --- |"]
@@ -149,7 +160,10 @@ def area_table(apps) -> str:
     )
     rows.append(shared)
     rows.append(
-        "| app-wide | translations of the base templates, errors | {} | {} |".format(
+        "| app-wide | emails | {} | {} |".format(*(email_templates(app) for app in apps.values()))
+    )
+    rows.append(
+        "| app-wide | translations of the base templates, errors, emails | {} | {} |".format(
             *(f"{relative(Path(app.root_path) / 'translations')}/" for app in apps.values())
         )
     )
@@ -239,8 +253,21 @@ divisional tree above still has `templates/` and `static/` next to the area
 packages. What is not a view, a form, a template or a static file is not part
 of either layout at all: the domain lives in `shared_models/`, and what every
 app sets up alike (the Flask extensions, the forms' base class, the HTTP rules,
-the error handlers, `/robots.txt`) in `shared_web/`, each bound with one
-`init_app` call from `create_app`.
+the error handlers, `/robots.txt`, the background tasks and the email they
+send) in `shared_web/`, each bound with one `init_app` call from `create_app`.
+
+**Email templates** (`emails/<kind>.txt` for the subject and plain text,
+`emails/<kind>.html` for the HTML part) are app-level in both layouts too,
+although the divisional layout could have put them in the area whose form
+asks for them (`home/templates/home/emails/…`). Three reasons against that:
+an email is rendered by the background worker, outside any request and any
+blueprint, from a kind stored in the outbox, so no area's view is there to
+own it; one message can belong to two areas (an email change is asked for in
+`control_panel` and confirmed through `home`'s `/confirm/<token>`); and all of
+them share one mail layout and its macros, as the pages share `base.html`.
+So `emails/` sits beside `errors/`, app-wide pieces with the same name in
+both layouts, and the code that decides what goes into a message (its links
+and tokens, built from `PUBLIC_URL`) lives once, in `shared_web/mail.py`.
 
 ## Where an API lives
 

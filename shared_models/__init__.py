@@ -3,9 +3,11 @@
 It knows nothing of HTTP (no request, response, cookie, flash or abort): views
 call these functions and turn their answers, or their `RuleViolation`, into
 pages. It runs inside a Flask app context, for the database session and the
-few settings it reads from the app's config (the password hash method and how
-long a session may stay idle); the configuration itself, like every other
-app-wide piece, lives in shared_web.
+few settings it reads from the app's config (the password hash method, how
+long a session may stay idle, the key that signs emailed links, how long an
+unsent email waits before it is relayed); the configuration itself, like every
+other app-wide piece, lives in shared_web. The emails it decides to send go to
+its outbox; shared_web's worker sends them.
 """
 
 from pathlib import Path
@@ -55,4 +57,5 @@ def shell_context() -> dict:
         "UserSession": models.UserSession,
         "ApiToken": models.ApiToken,
         "AuditEvent": models.AuditEvent,
+        "OutboundEmail": models.OutboundEmail,
     }

@@ -1,13 +1,21 @@
-"""Accounts: signing up, signing in, passwords, suspension and the admin role."""
+"""Accounts: signing up and confirming, signing in, passwords and resets, email changes, roles.
+
+Every flow that sends a link goes through the mailbox: the email is queued in
+the same transaction as the change (shared_models.outbox) and its token is made
+when it is sent (shared_models.tokens). Forms that name an address answer the
+same whether or not it has an account, and do the same work either way: the
+owner of a registered address gets a note where a stranger would get a link.
+"""
 
 import re
 from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shared_models import audit, sessions
+from shared_models import audit, outbox, sessions, tokens
 from shared_models.database import db
 from shared_models.errors import N_, RuleViolation
 from shared_models.models import (
@@ -16,12 +24,16 @@ from shared_models.models import (
     PASSWORD_MIN,
     USERNAME_MAX,
     USERNAME_MIN,
+    EmailKind,
     Role,
     Site,
     User,
     utcnow,
 )
 from shared_models.text_rules import check_storable
+from shared_models.tokens import BadLink
+
+__all__ = ["BadLink", "EmailNotConfirmed"]
 
 USERNAME_PATTERN = re.compile(rf"[a-z0-9-]{{{USERNAME_MIN},{USERNAME_MAX}}}", re.ASCII)
 
@@ -36,6 +48,14 @@ RESERVED_USERNAMES = frozenset(
         "support", "system", "undefined", "user", "users", "www",
     }
 )  # fmt: skip
+
+
+class EmailNotConfirmed(Exception):
+    """The right password for an account whose address is not confirmed yet."""
+
+    def __init__(self, email: str):
+        super().__init__(email)
+        self.email = email
 
 
 def _hash_password(password: str) -> str:
@@ -90,48 +110,151 @@ def get_user_by_email(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
+def check_email(email: str, field: str = "email") -> str:
+    """Return the normalized address, or raise RuleViolation; whether it has an account is moot."""
+    email = normalize_email(email)
+    if not email or len(email) > EMAIL_MAX or "@" not in email:
+        raise RuleViolation(N_("Enter a valid email address."), field=field)
+    check_storable(email, field=field)
+    return email
+
+
+def _check_new_account(username: str, email: str, password: str) -> tuple[str, str]:
+    """The normalized username and email of a new account, or RuleViolation.
+
+    Nothing here depends on whether the email has an account: usernames are
+    public, addresses are not.
+    """
+    name = check_username(username)
+    email = check_email(email)
+    check_new_password(password)
+    if db.session.execute(select(User.id).where(User.username == name)).first():
+        raise RuleViolation(N_("That username is taken."), field="username")
+    return name, email
+
+
 # A new site's title, until its owner names it.
 DEFAULT_SITE_TITLE = N_("%(username)s's blog")
 
 
-def sign_up(
-    username: str, email: str, password: str, translate: Callable[[str], str] = str
+def _add_user(
+    name: str, email: str, password: str, confirmed: bool, translate: Callable[[str], str]
 ) -> User:
-    """Create a user with their own site (slug = username); commit and return the user.
-
-    `translate` writes the site's first title in the language of whoever signs up
-    (the sign-up page passes gettext); it stays as written, like any title.
-    """
-    name = check_username(username)
-    email = normalize_email(email)
-    if not email or len(email) > EMAIL_MAX or "@" not in email:
-        raise RuleViolation(N_("Enter a valid email address."), field="email")
-    check_storable(email, field="email")
-    check_new_password(password)
-    if db.session.execute(select(User.id).where(User.username == name)).first():
-        raise RuleViolation(N_("That username is taken."), field="username")
-    if db.session.execute(select(User.id).where(User.email == email)).first():
-        raise RuleViolation(N_("An account with that email already exists."), field="email")
-    user = User(username=name, email=email, password_hash=_hash_password(password))
+    """Add a user and their site; `translate` writes the site's first title in their language."""
+    user = User(
+        username=name,
+        email=email,
+        password_hash=_hash_password(password),
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
     title = translate(DEFAULT_SITE_TITLE) % {"username": name}
     user.site = Site(slug=name, title=title, tagline="")
     db.session.add(user)
     db.session.flush()
     audit.record_event(audit.USER_SIGNUP, actor=user, target=user, detail=name)
+    return user
+
+
+def sign_up(
+    username: str,
+    email: str,
+    password: str,
+    confirmed: bool = False,
+    translate: Callable[[str], str] = str,
+) -> User:
+    """Create a user with their own site (slug = username); commit and return the user.
+
+    For the command line, the demo data and tests, which name the address
+    outright; the sign-up form goes through `register`, which never says whether
+    an address is taken. `confirmed=False` leaves the account waiting for its
+    confirmation link. `translate` writes the site's first title in the language
+    of whoever signs up (a page passes gettext); it stays as written, like any title.
+    """
+    name, email = _check_new_account(username, email, password)
+    if db.session.execute(select(User.id).where(User.email == email)).first():
+        raise RuleViolation(N_("An account with that email already exists."), field="email")
+    user = _add_user(name, email, password, confirmed, translate)
     db.session.commit()
     return user
+
+
+def register(
+    username: str, email: str, password: str, translate: Callable[[str], str] = str
+) -> None:
+    """The sign-up form: a new, unconfirmed account and its confirmation link; commits.
+
+    A registered address gets no second account: its owner is told someone
+    tried. The password is hashed either way, so the answer takes as long.
+    `translate` as for sign_up.
+    """
+    name, email = _check_new_account(username, email, password)
+    try:
+        owner = get_user_by_email(email)
+        if owner is None:
+            user = _add_user(name, email, password, confirmed=False, translate=translate)
+            outbox.queue_email(EmailKind.CONFIRM_EMAIL, user.email, user)
+        else:
+            _hash_password(password)
+            outbox.queue_email(EmailKind.ACCOUNT_EXISTS, owner.email, owner, reason="signup")
+        db.session.commit()
+    except IntegrityError:
+        # A parallel sign-up took the name or the address between the checks and the commit.
+        db.session.rollback()
+        if db.session.execute(select(User.id).where(User.username == name)).first():
+            raise RuleViolation(N_("That username is taken."), field="username") from None
+        # The address: its own sign-up sent the confirmation link.
+
+
+def resend_confirmation(email: str) -> None:
+    """Send the confirmation link again to an unconfirmed account; a note to any other address."""
+    email = check_email(email)
+    user = get_user_by_email(email)
+    if user is None:
+        outbox.queue_email(EmailKind.NO_ACCOUNT, email, reason="confirm")
+    elif user.is_confirmed:
+        outbox.queue_email(EmailKind.ACCOUNT_EXISTS, user.email, user, reason="confirm")
+    else:
+        outbox.queue_email(EmailKind.CONFIRM_EMAIL, user.email, user)
+    db.session.commit()
+
+
+def confirm_address(token: str) -> tuple[User, bool]:
+    """Open a link from a confirmation email: a new account's, or an email change's; commits.
+
+    Returns the user, whose address is now confirmed, and whether it is a new
+    address (an email change); BadLink if the token opens nothing.
+    """
+    try:
+        user, _ = tokens.read_token(tokens.CONFIRM_EMAIL, token)
+    except BadLink as bad_link:
+        if bad_link.reason != "invalid":
+            raise
+        return _change_email(token), True
+    if user.is_suspended:
+        raise BadLink("invalid")
+    # A token made once the address was confirmed (a late resend) opens nothing either.
+    if user.is_confirmed:
+        raise BadLink("used")
+    user.email_confirmed_at = utcnow()
+    audit.record_event(audit.USER_EMAIL_CONFIRMED, actor=user, target=user, detail=user.email)
+    db.session.commit()
+    return user, False
 
 
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user these credentials belong to, or None.
 
     Unknown email, wrong password and suspended account all answer None after
-    the same amount of hashing work, so the answer leaks nothing.
+    the same amount of hashing work, so the answer leaks nothing. The right
+    password for an unconfirmed address raises EmailNotConfirmed.
     """
     user = get_user_by_email(email)
     if user is None:
         check_password_hash(_dummy_hash(), password)
     elif check_password_hash(user.password_hash, password) and user.is_active:
+        # Only the password's owner learns that the address waits for confirmation.
+        if not user.is_confirmed:
+            raise EmailNotConfirmed(user.email)
         user.last_login_at = utcnow()
         db.session.commit()
         return user
@@ -173,6 +296,82 @@ def change_password(
     sessions.end_sessions(user, keep=keep_session)
     audit.record_event(audit.USER_PASSWORD_CHANGED, actor=user, target=user)
     db.session.commit()
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link to the account with this address, or a note to it; commits."""
+    email = check_email(email)
+    user = get_user_by_email(email)
+    if user is None:
+        outbox.queue_email(EmailKind.NO_ACCOUNT, email, reason="password_reset")
+        audit.record_event(audit.USER_PASSWORD_RESET_REQUESTED, detail=email)
+    else:
+        outbox.queue_email(EmailKind.RESET_PASSWORD, user.email, user)
+        audit.record_event(audit.USER_PASSWORD_RESET_REQUESTED, actor=user, target=user)
+    db.session.commit()
+
+
+def check_reset_token(token: str) -> User:
+    """The user a password reset link is for; BadLink if it opens nothing."""
+    user, _ = tokens.read_token(tokens.RESET_PASSWORD, token)
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link and end every session; commits.
+
+    The link proves the address too, so an unconfirmed account is confirmed.
+    """
+    user = check_reset_token(token)
+    check_new_password(new_password, field="new_password")
+    user.password_hash = _hash_password(new_password)
+    sessions.end_sessions(user)
+    if not user.is_confirmed:
+        user.email_confirmed_at = utcnow()
+        audit.record_event(audit.USER_EMAIL_CONFIRMED, actor=user, target=user, detail=user.email)
+    audit.record_event(audit.USER_PASSWORD_RESET, actor=user, target=user)
+    db.session.commit()
+    return user
+
+
+def request_email_change(user: User, new_email: str, current_password: str) -> None:
+    """Email a link to the new address; the change applies when it is opened. Commits.
+
+    An address that has an account already gets a note instead, and the answer
+    is the same, so the form cannot be used to find out who has an account.
+    """
+    if not check_password_hash(user.password_hash, current_password):
+        audit.record_event(audit.USER_PASSWORD_CHANGE_FAILED, actor=user, target=user)
+        db.session.commit()
+        raise RuleViolation(N_("That is not your current password."), field="current_password")
+    new_email = check_email(new_email, field="new_email")
+    if new_email == user.email:
+        raise RuleViolation(N_("That is already your email address."), field="new_email")
+    owner = get_user_by_email(new_email)
+    if owner is None:
+        outbox.queue_email(EmailKind.CONFIRM_NEW_EMAIL, new_email, user)
+    else:
+        outbox.queue_email(EmailKind.ACCOUNT_EXISTS, owner.email, owner, reason="email_change")
+    db.session.commit()
+
+
+def _change_email(token: str) -> User:
+    """Apply an email change from the link sent to the new address, and tell the old one."""
+    user, data = tokens.read_token(tokens.CHANGE_EMAIL, token)
+    new_email = data["new_email"]
+    if user.is_suspended:
+        raise BadLink("invalid")
+    if get_user_by_email(new_email) is not None:
+        raise BadLink("taken")
+    old_email = user.email
+    user.email = new_email
+    user.email_confirmed_at = utcnow()
+    audit.record_event(
+        audit.USER_EMAIL_CHANGED, actor=user, target=user, detail=f"{old_email} → {new_email}"
+    )
+    outbox.queue_email(EmailKind.EMAIL_CHANGED, old_email, user, new_email=new_email)
+    db.session.commit()
+    return user
 
 
 def set_language(user: User, language_tag: str) -> None:
@@ -219,18 +418,21 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
 
     Admin rights never go to a password this call did not set: whoever signed up
     with the address (perhaps someone expecting it to become an admin's) loses
-    that password and every session, and the account is active again.
+    that password and every session, and the account is active and confirmed.
     Returns (user, created).
     """
     check_new_password(password)
     user = get_user_by_email(email)
     created = user is None
     if created:
-        user = sign_up(_username_from_email(email), email, password)
+        user = sign_up(_username_from_email(email), email, password, confirmed=True)
     else:
         user.password_hash = _hash_password(password)
         sessions.end_sessions(user)
         user.is_suspended = False
+        # Whoever runs the command vouches for the address.
+        if not user.is_confirmed:
+            user.email_confirmed_at = utcnow()
     if not user.is_admin:
         user.role = Role.ADMIN
         audit.record_event(audit.USER_PROMOTED, actor=None, target=user, detail=user.username)

@@ -71,7 +71,9 @@ def seed_demo() -> list[tuple[str, str]]:
     for writer in DEMO_WRITERS:
         user = accounts.get_user_by_email(writer["email"])
         if user is None:
-            user = accounts.sign_up(writer["username"], writer["email"], DEMO_PASSWORD)
+            user = accounts.sign_up(
+                writer["username"], writer["email"], DEMO_PASSWORD, confirmed=True
+            )
             publishing.update_site(user.site, writer["title"], writer["tagline"])
         existing = set(
             db.session.execute(select(Post.title).where(Post.site_id == user.site.id)).scalars()

@@ -1,4 +1,5 @@
-"""The tables: users with their sessions and API tokens, their sites and posts, the audit log."""
+"""The tables: users with their sessions and API tokens, their sites and posts, the audit
+log and the outbox of emails."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import enum
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -36,6 +38,7 @@ ADDRESS_MAX = 45  # the longest text form of an IPv6 address
 API_TOKEN_NAME_MAX = 100
 # A BCP 47 language tag such as `zh-Hans`: the language a user reads the site in.
 LANGUAGE_TAG_MAX = 35
+EMAIL_ERROR_MAX = 500
 
 
 def utcnow() -> datetime:
@@ -74,6 +77,9 @@ class User(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The language the user chose to read the site in; None until they choose.
     locale: Mapped[str | None] = mapped_column(String(LANGUAGE_TAG_MAX))
+    # When the owner opened the link sent to their address; until then the
+    # account cannot sign in and its site is not public.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     site: Mapped[Site] = relationship(back_populates="owner", uselist=False)
     sessions: Mapped[list[UserSession]] = relationship(
@@ -90,6 +96,10 @@ class User(db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     # The four attributes Flask-Login expects, without importing it here.
     @property
@@ -246,3 +256,59 @@ class AuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action}>"
+
+
+class EmailKind(enum.StrEnum):
+    """The emails Inkpot sends; each is rendered from emails/<kind>.txt and .html."""
+
+    CONFIRM_EMAIL = "confirm_email"  # a new account's link to confirm its address
+    ACCOUNT_EXISTS = "account_exists"  # to an address that has an account already
+    NO_ACCOUNT = "no_account"  # to an address that has none, when a link was asked for it
+    RESET_PASSWORD = "reset_password"
+    CONFIRM_NEW_EMAIL = "confirm_new_email"  # to the address an account is moving to
+    EMAIL_CHANGED = "email_changed"  # to the address an account has moved from
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for the worker (or for the relay, if its message was lost)
+    SENDING = "sending"  # a worker holds it until relay_after
+    SENT = "sent"
+    FAILED = "failed"  # refused for good (an address that does not exist), or out of retries
+
+
+class OutboundEmail(db.Model):
+    """An email the domain decided to send, written in the same transaction as the change.
+
+    The worker renders and sends it; the row is how a message survives a broker
+    or a worker that goes down (see shared_models.outbox). It holds no secret:
+    the links' tokens are made when the message is rendered.
+    """
+
+    __tablename__ = "outbound_emails"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+        # The relay's question: which unsent messages are overdue?
+        Index("ix_outbound_emails_status_relay_after", "status", "relay_after"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Which message: the name of its templates under emails/.
+    kind: Mapped[str] = mapped_column(String(40))
+    to_address: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    # Plain facts the message needs besides the user (never a secret).
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default=EmailStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Unsent after this moment, the message is relayed to the worker again.
+    relay_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(String(EMAIL_ERROR_MAX), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<OutboundEmail {self.id} {self.kind} {self.status}>"

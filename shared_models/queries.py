@@ -34,30 +34,34 @@ def paginate(query: Select, page: str | None, per_page: int) -> Pagination:
     return db.paginate(query, page=page_number(page), per_page=per_page, error_out=False)
 
 
+# Whose sites are public: owners who are not suspended and have confirmed their address.
+_PUBLIC_OWNER = (User.is_suspended.is_(False), User.email_confirmed_at.is_not(None))
+
+
 def _public_posts() -> Select:
     return (
         select(Post)
         .join(Post.site)
         .join(Site.owner)
-        .where(Post.is_published.is_(True), User.is_suspended.is_(False))
+        .where(Post.is_published.is_(True), *_PUBLIC_OWNER)
         .options(contains_eager(Post.site))
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
 
 
 def newest_public_posts() -> Select:
-    """Published posts of every active site, newest first (the home page)."""
+    """Published posts of every public site, newest first (the home page)."""
     return _public_posts()
 
 
 def public_site(slug: str) -> Site | None:
-    """The site with this slug, unless its owner is suspended."""
+    """The site with this slug, unless its owner is suspended or not confirmed yet."""
     # Site slugs are usernames: anything else names no site, and is never sent
     # to the database (PostgreSQL would choke on a NUL byte from the URL).
     if not USERNAME_PATTERN.fullmatch(slug):
         return None
     return db.session.execute(
-        select(Site).join(Site.owner).where(Site.slug == slug, User.is_suspended.is_(False))
+        select(Site).join(Site.owner).where(Site.slug == slug, *_PUBLIC_OWNER)
     ).scalar_one_or_none()
 
 

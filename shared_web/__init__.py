@@ -20,7 +20,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import shared_models
 from shared_models import RuleViolation, db
 from shared_models.errors import N_
-from shared_web import auth, bearer, languages, metrics, openapi, problems, request_log
+from shared_web import (
+    auth,
+    background,
+    bearer,
+    languages,
+    metrics,
+    openapi,
+    problems,
+    request_log,
+)
 from shared_web.converters import RowIdConverter
 from shared_web.extensions import csrf, limiter, login_manager
 from shared_web.formatting import TEMPLATE_FILTERS
@@ -42,7 +51,7 @@ register_api = openapi.register_blueprint
 
 
 def init_app(app: Flask) -> None:
-    """Bind the extensions, logs and metrics, trust the proxy (production only), guard input."""
+    """Bind the extensions, logs, metrics and the worker, trust the proxy, guard input."""
     if not app.testing:
         configure_logging(app.config["LOG_FORMAT"])
     # Before any route is added: every `<int:…>` in the URL map is a bounded row id.
@@ -71,17 +80,21 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     limiter.init_app(app)
     openapi.init_app(app)
+    background.init_app(app)
 
 
 UNTRUSTED_HOST = N_("This site does not answer to that host name.")
 
-# Crawlers may read every public page; the signed-in areas are of no use to them.
+# Crawlers may read every public page; the signed-in areas are of no use to them, and
+# the links from emails (which carry tokens) are none of their business.
 ROBOTS_TXT = """\
 User-agent: *
 Disallow: /dashboard/
 Disallow: /admin/
 Disallow: /login
 Disallow: /signup
+Disallow: /confirm/
+Disallow: /password/
 """
 
 

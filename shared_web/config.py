@@ -29,6 +29,13 @@ def _env_list(name: str) -> list[str] | None:
     return items or None
 
 
+def _env_whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
+    if not value.strip().isdigit():
+        raise ConfigError(f"{name}={value!r} is not a whole number.")
+    return int(value)
+
+
 def public_url_host(public_url: str) -> str:
     """The host name of PUBLIC_URL, or ConfigError saying what is wrong with it."""
     parts = urlsplit(public_url)
@@ -129,9 +136,6 @@ class Config:
     LOG_FORMAT = "text"
     # Who may read /metrics: addresses or networks, comma-separated.
     METRICS_ALLOWED_IPS = "127.0.0.1,::1"
-    # Per client and per account: a stolen session must not become a way to guess
-    # the password behind it.
-    PASSWORD_CHANGE_RATE_LIMIT = "5 per minute; 20 per hour"
     # The JSON API: reads per token (per client address without one), writes per token.
     API_READ_RATE_LIMIT = "120 per minute; 3000 per hour"
     API_WRITE_RATE_LIMIT = "30 per minute; 500 per hour"
@@ -141,6 +145,44 @@ class Config:
     API_VERSION = "1"
     OPENAPI_VERSION = "3.0.3"
     OPENAPI_URL_PREFIX = None
+    # Per client and per account, shared by the two forms that check the current
+    # password (password and email change): a stolen session must not become a
+    # way to guess the password behind it.
+    PASSWORD_CHANGE_RATE_LIMIT = "5 per minute; 20 per hour"
+    # Every form that sends email (sign-up, confirmation link, password reset,
+    # email change) shares these counts, so that together they cannot be used
+    # to flood an inbox: per client address, and per address mailed.
+    MAIL_RATE_LIMIT_PER_CLIENT = "20 per hour"
+    MAIL_RATE_LIMIT_PER_ADDRESS = "5 per hour; 20 per day"
+
+    # Email (shared_web.mail). With no MAIL_SERVER, each message is written as
+    # an .eml file to MAIL_OUTBOX_DIR instead of being sent.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    # Default: "Inkpot <no-reply@host of PUBLIC_URL>".
+    MAIL_DEFAULT_SENDER = None
+    # Seconds an SMTP server may take over one step before the attempt fails.
+    MAIL_TIMEOUT = 30
+    # Seconds before the first retry of a message the server refused for now;
+    # each retry waits twice as long, up to MAIL_RETRY_DELAY_MAX, MAIL_RETRIES times.
+    MAIL_RETRY_DELAY = 30
+    MAIL_RETRY_DELAY_MAX = 1800
+    MAIL_RETRIES = 10
+    # Whether the file outbox also logs each message's links (development's console).
+    MAIL_LOG_LINKS = False
+
+    # The background worker (shared_web.background). With no broker, a task runs
+    # in the web process right after the commit that queued it.
+    CELERY_BROKER_URL = None
+    # The outbox relay (shared_models.outbox): an email still unsent this many
+    # seconds after it was queued, or after a worker took it, is handed to the
+    # worker again; the worker looks for such emails every OUTBOX_RELAY_INTERVAL.
+    # A send must fit well inside OUTBOX_RELAY_AFTER (see check_mail_timing).
+    OUTBOX_RELAY_AFTER = 300
+    OUTBOX_RELAY_INTERVAL = 60
 
     @classmethod
     def from_environment(cls, app_name: str, instance_path: Path) -> dict:
@@ -160,6 +202,20 @@ class Config:
             "LOG_FORMAT": os.environ.get("LOG_FORMAT") or cls.LOG_FORMAT,
             "METRICS_ALLOWED_IPS": os.environ.get("METRICS_ALLOWED_IPS") or cls.METRICS_ALLOWED_IPS,
             "TRUSTED_HOSTS": _env_list("TRUSTED_HOSTS"),
+            "MAIL_SERVER": os.environ.get("MAIL_SERVER") or cls.MAIL_SERVER,
+            "MAIL_PORT": _env_whole_number("MAIL_PORT", cls.MAIL_PORT),
+            "MAIL_USE_TLS": _env_flag("MAIL_USE_TLS", cls.MAIL_USE_TLS),
+            "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or cls.MAIL_USERNAME,
+            "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or cls.MAIL_PASSWORD,
+            "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or cls.MAIL_DEFAULT_SENDER,
+            "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR") or str(instance_path / "outbox"),
+            "MAIL_TIMEOUT": _env_whole_number("MAIL_TIMEOUT", cls.MAIL_TIMEOUT),
+            "MAIL_RETRY_DELAY": _env_whole_number("MAIL_RETRY_DELAY", cls.MAIL_RETRY_DELAY),
+            "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL") or cls.CELERY_BROKER_URL,
+            "OUTBOX_RELAY_AFTER": _env_whole_number("OUTBOX_RELAY_AFTER", cls.OUTBOX_RELAY_AFTER),
+            "OUTBOX_RELAY_INTERVAL": _env_whole_number(
+                "OUTBOX_RELAY_INTERVAL", cls.OUTBOX_RELAY_INTERVAL
+            ),
         }
 
     @staticmethod
@@ -175,10 +231,30 @@ class Config:
     @classmethod
     def check(cls, config: dict) -> None:
         """Raise ConfigError if these settings are unsafe for this environment."""
+        check_mail_timing(config)
+
+
+def check_mail_timing(config: dict) -> None:
+    """A worker holds an email for OUTBOX_RELAY_AFTER; a send must end well before that.
+
+    Otherwise the relay would hand a slow but live send to another worker, and
+    the message would go out twice.
+    """
+    # Connecting, greeting, TLS, login, sender, recipient, data, end: each may take MAIL_TIMEOUT.
+    longest_send = 8 * config["MAIL_TIMEOUT"]
+    if config["OUTBOX_RELAY_AFTER"] <= longest_send:
+        raise ConfigError(
+            f"OUTBOX_RELAY_AFTER={config['OUTBOX_RELAY_AFTER']} must exceed 8 × MAIL_TIMEOUT "
+            f"({longest_send} s), the longest a send may take; raise it or lower MAIL_TIMEOUT."
+        )
+    if config["OUTBOX_RELAY_INTERVAL"] < 1 or config["MAIL_TIMEOUT"] < 1:
+        raise ConfigError("OUTBOX_RELAY_INTERVAL and MAIL_TIMEOUT are at least 1 second.")
 
 
 class DevelopmentConfig(Config):
     APP_ENV = "development"
+    # `make run` prints each message's links, so a newcomer can click through.
+    MAIL_LOG_LINKS = True
 
 
 class TestingConfig(Config):
@@ -228,6 +304,18 @@ class ProductionConfig(Config):
                 "(PUBLIC_URL=https://inkpot.example.com): links in emails are built "
                 "from it, and only its host name may reach the app."
             )
+        if not config.get("CELERY_BROKER_URL"):
+            raise ConfigError(
+                "CELERY_BROKER_URL is not set. Production sends email from the background "
+                "worker, through a broker (CELERY_BROKER_URL=redis://127.0.0.1:6379/1); "
+                "without one, every email would be sent from inside a web request."
+            )
+        if config.get("MAIL_PASSWORD") and not config.get("MAIL_USE_TLS"):
+            raise ConfigError(
+                "MAIL_PASSWORD is set but MAIL_USE_TLS is not: the SMTP password would "
+                "cross the network in the clear. Set MAIL_USE_TLS=true (port 587)."
+            )
+        super().check(config)
 
 
 CONFIGS: dict[str, type[Config]] = {

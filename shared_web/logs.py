@@ -4,9 +4,11 @@ Only the standard library and python-json-logger are imported at the top, so
 gunicorn's master can load this file (see deploy/gunicorn.conf.py) without
 importing the app, and gunicorn's, Celery's and the app's records share one
 format. Inside a request, RequestContextFilter adds what a record needs to be
-traced: the request id, method, path, endpoint, user and client address.
+traced: the request id, method, path, endpoint, user and client address; in a
+background task, the id of the request that queued it.
 """
 
+import contextvars
 import logging
 import logging.config
 
@@ -17,6 +19,11 @@ REQUEST_LOGGER = "inkpot.request"
 # logged path shows "[redacted]" in their place.
 SECRET_VIEW_ARGS = frozenset({"token"})
 REDACTED = "[redacted]"
+# The id of the request that queued the background task running now (shared_web.tasks),
+# so the worker's lines about it carry the same id as the request's.
+TASK_REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "task_request_id", default=None
+)
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
 # Each JSON line starts with the time (ISO 8601, UTC) and these; whatever a filter or
@@ -76,7 +83,9 @@ class RequestContextFilter(logging.Filter):
         from flask import g, has_request_context, request
 
         if not has_request_context():
-            if self.placeholder is not None and not hasattr(record, "request_id"):
+            if TASK_REQUEST_ID.get() is not None:
+                record.request_id = TASK_REQUEST_ID.get()
+            elif self.placeholder is not None and not hasattr(record, "request_id"):
                 record.request_id = self.placeholder
             return True
         from shared_web.request_ids import request_id

@@ -10,6 +10,7 @@ import ipaddress
 import os
 import time
 
+from celery.signals import task_postrun, task_prerun
 from flask import Flask, abort, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -52,6 +53,37 @@ POOL_OVERFLOW = Gauge(
     "Connections opened beyond the pool's size.",
     multiprocess_mode="livesum",
 )
+
+# The background worker's (deploy/worker.py serves them on WORKER_METRICS_ADDRESS).
+EMAILS = Counter(
+    f"{PREFIX}_emails", "Emails the worker handled: sent, failed, retried, skipped.", ["outcome"]
+)
+TASKS = Counter(f"{PREFIX}_tasks", "Background tasks run, by how they ended.", ["task", "state"])
+TASK_DURATION = Histogram(
+    f"{PREFIX}_task_duration_seconds",
+    "Time a background task ran.",
+    ["task"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+
+
+@task_prerun.connect
+def _task_started(task_id=None, task=None, **_) -> None:
+    _task_starts[task_id] = time.perf_counter()
+
+
+@task_postrun.connect
+def _task_ended(task_id=None, task=None, state=None, **_) -> None:
+    started = _task_starts.pop(task_id, None)
+    if task is None:
+        return
+    TASKS.labels(task.name, (state or "unknown").lower()).inc()
+    if started is not None:
+        TASK_DURATION.labels(task.name).observe(time.perf_counter() - started)
+
+
+# When each running task started, by its id (one worker process runs one task at a time).
+_task_starts: dict[str, float] = {}
 
 
 def _endpoint() -> str:

@@ -1,4 +1,4 @@
-"""How throttling keys requests (sign-in, sign-up, password, the API); the limits live in config.
+"""How throttling keys requests (sign-in, sign-up, password, email, API); the limits live in config.
 
 Every attempt counts, and it counts before the view checks anything: Flask-Limiter
 adds it to the shared count atomically first, so a burst of parallel requests
@@ -52,3 +52,48 @@ def throttle_api(blueprint: Blueprint) -> None:
     """Count every call to the blueprint's URLs as an API read or write, before any view runs."""
     API_READS(blueprint)
     API_WRITES(blueprint)
+
+
+def mail_recipient() -> str:
+    """Key a form that sends email by the address it sends to (`new_email`, else `email`)."""
+    address = request.form.get("new_email") or request.form.get("email", "")
+    return "recipient:" + normalize_email(address)[:EMAIL_MAX]
+
+
+def _shared_limits(view, scope: str, per_client: str, per_key: str, key_func):
+    """Count POSTs to the view per client address and per key_func's key.
+
+    Every view throttled with the same scope adds to the same two counts.
+    """
+    by_key = limiter.shared_limit(
+        configured_limit(per_key), scope=f"{scope}-per-key", key_func=key_func, methods=["POST"]
+    )
+    by_client = limiter.shared_limit(
+        configured_limit(per_client), scope=f"{scope}-per-client", methods=["POST"]
+    )
+    return by_client(by_key(view))
+
+
+def throttle_mail(view):
+    """Count every POST to a form that sends email, per client and per address mailed.
+
+    All such forms share the two counts, so that switching forms buys nothing.
+    """
+    return _shared_limits(
+        view, "mail", "MAIL_RATE_LIMIT_PER_CLIENT", "MAIL_RATE_LIMIT_PER_ADDRESS", mail_recipient
+    )
+
+
+def throttle_password_checks(view):
+    """Count every POST to a form that checks the current password, per client and per account.
+
+    The password and email change forms share these counts: a stolen session
+    gets one budget of guesses, not one per form.
+    """
+    return _shared_limits(
+        view,
+        "password-check",
+        "PASSWORD_CHANGE_RATE_LIMIT",
+        "PASSWORD_CHANGE_RATE_LIMIT",
+        signed_in_account,
+    )

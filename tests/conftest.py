@@ -46,14 +46,15 @@ DATABASES = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
-def postgresql_server():
+def postgresql_server(tmp_path_factory):
     """A throwaway PostgreSQL server for the session, holding a migrated template database."""
     from flask_migrate import upgrade
 
     server = start_server()  # skips (fails under CI=true) without PostgreSQL
     try:
         server.execute(f"CREATE DATABASE {TEMPLATE_DATABASE}")
-        app = make_app(LAYOUTS[0], server.url(TEMPLATE_DATABASE))
+        outbox = tmp_path_factory.mktemp("outbox")
+        app = make_app(LAYOUTS[0], server.url(TEMPLATE_DATABASE), MAIL_OUTBOX_DIR=str(outbox))
         with app.app_context():
             upgrade()
             db.engine.dispose()
@@ -79,9 +80,9 @@ def domain_database_url(request):
 
 
 @pytest.fixture
-def domain_app(domain_database_url):
+def domain_app(domain_database_url, tmp_path):
     """An app context on a fresh database, for testing shared_models without HTTP."""
-    app = make_app(LAYOUTS[0], domain_database_url)
+    app = make_app(LAYOUTS[0], domain_database_url, MAIL_OUTBOX_DIR=str(tmp_path / "outbox"))
     with app.app_context():
         yield app
         db.session.remove()
@@ -113,13 +114,25 @@ def auth(client):
 
 @pytest.fixture
 def make_user(app):
-    """Create a user (with a site) directly in the domain; returns its id."""
+    """Create a user (with a site) directly in the domain; returns its id.
+
+    Confirmed, as an account in use is, unless `confirmed=False`.
+    """
     from shared_models import accounts
     from shared_models.models import Role
 
-    def make(username="writer", email=None, password=PASSWORD, admin=False, suspended=False):
+    def make(
+        username="writer",
+        email=None,
+        password=PASSWORD,
+        admin=False,
+        suspended=False,
+        confirmed=True,
+    ):
         with app.app_context():
-            user = accounts.sign_up(username, email or f"{username}@example.com", password)
+            user = accounts.sign_up(
+                username, email or f"{username}@example.com", password, confirmed=confirmed
+            )
             if admin:
                 user.role = Role.ADMIN
             user.is_suspended = suspended

@@ -15,12 +15,12 @@ def actions():
 
 @pytest.fixture
 def writer(domain_app):
-    return accounts.sign_up("writer", "writer@example.com", PASSWORD)
+    return accounts.sign_up("writer", "writer@example.com", PASSWORD, confirmed=True)
 
 
 @pytest.fixture
 def admin(domain_app):
-    user = accounts.sign_up("boss", "boss@example.com", PASSWORD)
+    user = accounts.sign_up("boss", "boss@example.com", PASSWORD, confirmed=True)
     user.role = Role.ADMIN
     db.session.commit()
     return user
@@ -38,6 +38,8 @@ def test_sign_up_creates_a_user_with_a_site_named_after_them(domain_app):
     assert user.role == Role.USER
     assert not user.is_suspended
     assert user.password_hash != PASSWORD
+    # Until its owner opens the link sent to the address.
+    assert not user.is_confirmed
     assert actions() == ["user.signup"]
 
 
@@ -363,3 +365,15 @@ def test_create_admin_picks_a_free_username_when_the_obvious_one_is_taken(writer
     assert created
     assert user.username != "writer"
     assert db.session.get(User, writer.id).username == "writer"
+
+
+def test_register_answers_a_username_taken_by_a_parallel_sign_up(domain_app, monkeypatch):
+    # Both passed the checks; the other one committed first.
+    accounts.register("writer", "writer@example.com", PASSWORD)
+    monkeypatch.setattr(
+        accounts, "_check_new_account", lambda *args: ("writer", "other@example.com")
+    )
+
+    with pytest.raises(RuleViolation, match="username is taken"):
+        accounts.register("writer", "other@example.com", PASSWORD)
+    assert db.session.execute(db.select(db.func.count(User.id))).scalar_one() == 1

@@ -126,6 +126,20 @@ def test_users_page_lists_every_user(admin_client, make_user):
         assert name in page
 
 
+def test_users_page_marks_accounts_waiting_for_confirmation(admin_client, make_user):
+    make_user("ada")
+    make_user("newcomer", confirmed=False)
+
+    response = admin_client.get("/admin/users")
+
+    rows = {row[0]: row for row in table_rows(response)}
+    assert "Unconfirmed" in rows["newcomer"]
+    assert "Active" in rows["ada"]
+    # No link to a site that is not public yet.
+    assert parse(response).find("a", href="/sites/newcomer/") is None
+    assert parse(response).find("a", href="/sites/ada/") is not None
+
+
 @pytest.mark.parametrize(
     ("query", "found", "not_found"),
     [

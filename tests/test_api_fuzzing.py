@@ -40,7 +40,10 @@ class QuietRequestHandler(WSGIRequestHandler):
 @pytest.fixture
 def served_api(layout, database_url):
     """The layout's app on a free loopback port, answering crashes as production does; its URL."""
-    app = make_app(layout, database_url, PROPAGATE_EXCEPTIONS=False)
+    # Served on 127.0.0.1, which the testing PUBLIC_URL's host (localhost) is not.
+    app = make_app(
+        layout, database_url, PROPAGATE_EXCEPTIONS=False, TRUSTED_HOSTS=["127.0.0.1", "localhost"]
+    )
     server = make_server(
         "127.0.0.1", free_port(), app, threaded=True, request_handler=QuietRequestHandler
     )
@@ -60,7 +63,9 @@ def write_token(served_api):
 
     app, _ = served_api
     with app.app_context():
-        writer = accounts.sign_up("writer", "writer@example.com", "correct-horse-battery")
+        writer = accounts.sign_up(
+            "writer", "writer@example.com", "correct-horse-battery", confirmed=True
+        )
         publishing.create_post(writer, "Published", "Some *Markdown*.", True)
         publishing.create_post(writer, "Draft", "Not yet.", False)
         _, secret = api_tokens.create_token(db.session.get(User, writer.id), "fuzzer", "write")

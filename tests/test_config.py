@@ -11,6 +11,7 @@ from flask import Flask
 
 from deploy import layout_module
 from shared_web.config import MIN_SECRET_KEY_LENGTH, ConfigError, load_config
+from tests.support.apps import IDLE_BROKER_URL
 
 GOOD_KEY = "k" * MIN_SECRET_KEY_LENGTH
 
@@ -133,7 +134,14 @@ def test_production_never_writes_a_secret_key_file(monkeypatch, tmp_path):
     instance = tmp_path / "instance"
     app = Flask("probe", instance_path=str(instance))
 
-    load_config(app, {"APP_ENV": "production", "PUBLIC_URL": "https://inkpot.example.com"})
+    load_config(
+        app,
+        {
+            "APP_ENV": "production",
+            "PUBLIC_URL": "https://inkpot.example.com",
+            "CELERY_BROKER_URL": IDLE_BROKER_URL,
+        },
+    )
 
     assert not instance.exists()
 

@@ -6,7 +6,7 @@ import pytest
 
 from shared_models import accounts, db
 from shared_models.models import Post, User
-from tests.support.apps import make_app
+from tests.support.apps import IDLE_BROKER_URL, make_app
 from tests.support.clients import PASSWORD, AuthActions
 from tests.support.pages import main_text, parse
 
@@ -200,7 +200,11 @@ def test_every_post_form_carries_a_csrf_token(scene, who, url):
 
 # Production's cookies are Secure: over plain http:// a browser never sends the
 # session back, so no form can pass its CSRF check there.
-PRODUCTION = {"APP_ENV": "production", "PUBLIC_URL": "https://blog.example.com"}
+PRODUCTION = {
+    "APP_ENV": "production",
+    "PUBLIC_URL": "https://blog.example.com",
+    "CELERY_BROKER_URL": IDLE_BROKER_URL,
+}
 HTTPS_HINT = "this site's forms only work over HTTPS"
 
 

@@ -13,7 +13,7 @@ from jinja2 import FileSystemLoader
 from deploy import LAYOUTS
 from shared_models import db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
-from tests.support.apps import make_app
+from tests.support.apps import IDLE_BROKER_URL, make_app
 from tests.support.pages import without_csrf_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,11 +133,14 @@ def test_functional_templates_are_namespaced_by_area(apps):
 
 
 STATIC_URL = re.compile(r"(?:/[a-z_]+)?/static/(?:[\w.-]+/)*([\w.-]+)")
+# The account page's list of sessions: each layout's browser signed in at its own moment.
+SESSION_TIMES = re.compile(r"(signed in|last active) <time datetime=\"[^\"]*\">[^<]*</time>")
 
 
 def normalise(html: str) -> str:
-    """Drop what legitimately differs: CSRF token values and where static files are served from."""
-    return STATIC_URL.sub(r"STATIC/\1", without_csrf_tokens(html))
+    """Drop what legitimately differs: CSRF tokens, where static files live, sign-in times."""
+    html = STATIC_URL.sub(r"STATIC/\1", without_csrf_tokens(html))
+    return SESSION_TIMES.sub(r"\1 <time>WHEN</time>", html)
 
 
 # The account page lists when each session began and was last active, to the second;
@@ -217,6 +220,10 @@ def test_public_pages_render_the_same_html_in_both_layouts(apps, seeded, languag
         "/sites/grace/",
         "/login",
         "/signup",
+        "/confirm/resend",
+        "/confirm/not-a-token",
+        "/password/forgot",
+        "/password/reset/not-a-token",
         "/healthz",
         "/no-such-page",
         "/sites/nobody/",
@@ -239,6 +246,7 @@ def test_signed_in_pages_render_the_same_html_in_both_layouts(apps, seeded, lang
         f"/dashboard/posts/{draft_id}/preview",
         "/dashboard/site",
         "/dashboard/account",
+        "/dashboard/account/email",
         "/sites/ada/",
         "/admin/",
     ]
@@ -271,7 +279,11 @@ def test_the_expired_form_page_renders_the_same_html_in_both_layouts(
     pages = {}
     for layout in LAYOUTS:
         app = make_app(
-            layout, database_url, APP_ENV="production", PUBLIC_URL="https://blog.example.com"
+            layout,
+            database_url,
+            APP_ENV="production",
+            PUBLIC_URL="https://blog.example.com",
+            CELERY_BROKER_URL=IDLE_BROKER_URL,
         )
         client = app.test_client()
         client.set_cookie("locale", language, domain="blog.example.com")
@@ -359,3 +371,67 @@ def test_the_api_answers_the_same_json_in_both_layouts(apps, seeded):
 
     assert answers["functional"][0][0] == 200
     assert answers["functional"] == answers["divisional"]
+
+
+def test_pages_behind_emailed_links_render_the_same_html_in_both_layouts(apps, seeded):
+    from shared_models import accounts, tokens
+
+    with apps["functional"].app_context():
+        ada = accounts.get_user_by_email("ada@example.com")
+        reset = tokens.make_token(tokens.RESET_PASSWORD, ada)
+        used = tokens.make_token(tokens.CONFIRM_EMAIL, ada)  # ada is confirmed already
+    pages = render_everywhere(apps, [f"/password/reset/{reset}", f"/confirm/{used}"])
+    assert pages["functional"][f"/password/reset/{reset}"][0] == 200
+    assert pages["functional"][f"/confirm/{used}"][0] == 400
+    assert_same_pages(pages)
+
+
+def test_the_unconfirmed_sign_in_notice_renders_the_same_html_in_both_layouts(apps):
+    from shared_models import accounts
+
+    with apps["functional"].app_context():
+        accounts.sign_up("newcomer", "newcomer@example.com", DEMO_PASSWORD)
+    pages = {}
+    for layout, app in apps.items():
+        response = app.test_client().submit(
+            "/login", {"email": "newcomer@example.com", "password": DEMO_PASSWORD}
+        )
+        pages[layout] = (response.status_code, normalise(response.get_data(as_text=True)))
+    assert "Confirm your email address first" in pages["functional"][1]
+    assert pages["divisional"] == pages["functional"]
+
+
+TOKEN_IN_LINK = re.compile(r"(/confirm/|/password/reset/)(?!resend)[\w.-]+")
+
+
+def test_every_email_renders_the_same_in_both_layouts(apps, seeded):
+    from shared_models import accounts
+    from shared_models.models import EmailKind, OutboundEmail
+    from shared_web import mail
+
+    data = {
+        EmailKind.ACCOUNT_EXISTS: {"reason": "signup"},
+        EmailKind.NO_ACCOUNT: {"reason": "password_reset"},
+        EmailKind.EMAIL_CHANGED: {"new_email": "ada.new@example.com"},
+    }
+    with apps["functional"].app_context():
+        ada = accounts.get_user_by_email("ada@example.com")
+        for kind in EmailKind:
+            db.session.add(
+                OutboundEmail(kind=kind, to_address=ada.email, user=ada, data=data.get(kind, {}))
+            )
+        db.session.commit()
+    rendered = {}
+    for layout, app in apps.items():
+        with app.app_context():
+            rendered[layout] = {}
+            for email in db.session.execute(db.select(OutboundEmail)).scalars():
+                message, _ = mail.compose(email)
+                parts = [message.get_body((kind,)).get_content() for kind in ("plain", "html")]
+                # Each rendering makes its own token, so the tokens differ.
+                rendered[layout][email.kind] = [
+                    message["Subject"],
+                    *(TOKEN_IN_LINK.sub(r"\1TOKEN", part) for part in parts),
+                ]
+    assert set(rendered["functional"]) == set(EmailKind)
+    assert rendered["divisional"] == rendered["functional"]

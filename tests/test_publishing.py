@@ -17,7 +17,7 @@ SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 @pytest.fixture
 def writer(domain_app):
-    return accounts.sign_up("writer", "writer@example.com", PASSWORD)
+    return accounts.sign_up("writer", "writer@example.com", PASSWORD, confirmed=True)
 
 
 # --- slugs ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ def people(domain_app):
     admin, _ = accounts.create_admin("boss@example.com", PASSWORD)
     users = {"boss": admin}
     for name in ("ada", "grace", "susan"):
-        users[name] = accounts.sign_up(name, f"{name}@example.com", PASSWORD)
+        users[name] = accounts.sign_up(name, f"{name}@example.com", PASSWORD, confirmed=True)
         publishing.create_post(users[name], f"{name} published", "x", True)
         publishing.create_post(users[name], f"{name} draft", "x", False)
     accounts.suspend_user(admin, users["susan"])

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.support.apps import make_app
+from tests.support.apps import IDLE_BROKER_URL, make_app
 
 NGINX_ID = "0123456789abcdef0123456789abcdef"
 OURS = re.compile(r"[0-9a-f]{32}")
@@ -34,7 +34,13 @@ def test_an_id_sent_by_a_visitor_is_not_taken_without_a_proxy(client):
 @pytest.fixture
 def behind_nginx(layout, database_url, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
-    app = make_app(layout, database_url, APP_ENV="production", PUBLIC_URL="http://localhost")
+    app = make_app(
+        layout,
+        database_url,
+        APP_ENV="production",
+        PUBLIC_URL="http://localhost",
+        CELERY_BROKER_URL=IDLE_BROKER_URL,
+    )
     return app.test_client()
 
 

@@ -8,7 +8,7 @@ def test_robots_txt_keeps_crawlers_out_of_the_signed_in_areas(client):
     assert response.mimetype == "text/plain"
     rules = response.get_data(as_text=True).splitlines()
     assert "User-agent: *" in rules
-    for private in ("/dashboard/", "/admin/", "/login", "/signup"):
+    for private in ("/dashboard/", "/admin/", "/login", "/signup", "/confirm/", "/password/"):
         assert f"Disallow: {private}" in rules
     # The public pages stay open: nothing disallows the home page or the sites.
     assert "Disallow: /" not in rules

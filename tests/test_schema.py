@@ -4,7 +4,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from shared_models import db
 from tests.support.apps import make_app
@@ -60,3 +60,22 @@ def test_upgrade_after_downgrade_rebuilds_the_schema(empty_database):
     upgrade()
 
     assert differences_from_the_models() == []
+
+
+def test_accounts_that_existed_before_email_confirmation_count_as_confirmed(empty_database):
+    # Their owners were using the site already: upgrading must not lock them out.
+    upgrade(revision="0003")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, username, email, password_hash, role, is_suspended,"
+                " created_at) VALUES (1, 'old-timer', 'old@example.com', 'x', 'user', 0,"
+                " '2020-01-02 03:04:05')"
+            )
+        )
+
+    upgrade()
+
+    with db.engine.connect() as connection:
+        confirmed = connection.execute(text("SELECT email_confirmed_at FROM users")).scalar_one()
+    assert str(confirmed).startswith("2020-01-02 03:04:05")

@@ -13,7 +13,7 @@ FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefo
 
 @pytest.fixture
 def writer(domain_app):
-    return accounts.sign_up("writer", "writer@example.com", PASSWORD)
+    return accounts.sign_up("writer", "writer@example.com", PASSWORD, confirmed=True)
 
 
 def test_a_session_id_loads_its_user(writer):

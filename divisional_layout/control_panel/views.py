@@ -1,4 +1,4 @@
-"""The control panel: a signed-in user's posts, site settings, password, sessions and API tokens."""
+"""The control panel: a signed-in user's posts, site, password, email, sessions, API tokens."""
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from divisional_layout.control_panel import bp
 from divisional_layout.control_panel.forms import (
+    EmailChangeForm,
     PasswordForm,
     PostForm,
     SignOutOthersForm,
@@ -14,8 +15,7 @@ from divisional_layout.control_panel.forms import (
     TokenForm,
 )
 from shared_models import RuleViolation, accounts, api_tokens, publishing, queries, sessions
-from shared_web.extensions import limiter
-from shared_web.throttling import configured_limit, signed_in_account
+from shared_web.throttling import throttle_mail, throttle_password_checks
 
 
 @bp.before_request
@@ -109,10 +109,7 @@ def site_settings():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@limiter.limit(configured_limit("PASSWORD_CHANGE_RATE_LIMIT"), methods=["POST"])
-@limiter.limit(
-    configured_limit("PASSWORD_CHANGE_RATE_LIMIT"), key_func=signed_in_account, methods=["POST"]
-)
+@throttle_password_checks
 def account():
     """Change the password, and see or end the other signed-in sessions."""
     form, others = PasswordForm(), SignOutOthersForm()
@@ -142,6 +139,28 @@ def account():
         others=others,
         sessions=sessions.live_sessions(current_user),
     )
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@throttle_password_checks
+@throttle_mail
+def change_email():
+    """Change the email address: a link goes to the new one, and the change waits for it."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.request_email_change(
+                current_user, form.new_email.data, form.current_password.data
+            )
+        except RuleViolation as violation:
+            form.reject(violation)
+        else:
+            flash(
+                f"We sent a link to {form.new_email.data}. Your address changes when you open it.",
+                "success",
+            )
+            return redirect(url_for("control_panel.account"))
+    return render_template("control_panel/account_email.html", form=form)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

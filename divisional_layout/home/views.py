@@ -1,17 +1,28 @@
-"""The home area: the landing page, signing up, in and out, the language, the health check."""
+"""The home area: landing page, accounts (sign up, confirm, sign in, reset), language, health."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from divisional_layout.home import bp
-from divisional_layout.home.forms import LoginForm, SignupForm
+from divisional_layout.home.forms import EmailLinkForm, LoginForm, NewPasswordForm, SignupForm
 from shared_models import RuleViolation, accounts, queries
 from shared_web import languages
 from shared_web.auth import sign_in, sign_out
 from shared_web.extensions import limiter
 from shared_web.redirects import safe_next_path
-from shared_web.throttling import configured_limit, submitted_account
+from shared_web.throttling import configured_limit, submitted_account, throttle_mail
+
+# A page whose URL holds a token names no other page in its Referer header.
+NO_REFERRER = {"Referrer-Policy": "no-referrer"}
+
+
+def bad_link_page(bad_link, ask_again_endpoint):
+    """The 400 page for an emailed link that opens nothing, with a way to get a new one."""
+    page = render_template(
+        "home/bad_link.html", reason=bad_link.reason, ask_again=url_for(ask_again_endpoint)
+    )
+    return page, 400, NO_REFERRER
 
 
 @bp.get("/")
@@ -25,26 +36,57 @@ def index():
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(configured_limit("SIGNUP_RATE_LIMIT_PER_CLIENT"), methods=["POST"])
+@throttle_mail
 def signup():
-    """Create an account and its site, then sign in."""
+    """Create an account and its site, then email the link that confirms the address."""
     if current_user.is_authenticated:
         return redirect(url_for("control_panel.dashboard"))
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = accounts.sign_up(
-                form.username.data, form.email.data, form.password.data, translate=_
-            )
+            accounts.register(form.username.data, form.email.data, form.password.data, translate=_)
         except RuleViolation as violation:
             form.reject(violation)
         else:
-            sign_in(user)
-            address = url_for("sites.front_page", site_slug=user.site.slug)
+            # The same answer whether or not the address has an account already.
             flash(
-                _("Welcome to Inkpot! Your site lives at %(address)s.", address=address), "success"
+                _("Almost there! We sent an email to %(email)s.", email=form.email.data), "success"
             )
-            return redirect(url_for("control_panel.dashboard"))
+            return redirect(url_for("home.resend_confirmation"))
     return render_template("home/signup.html", form=form)
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token):
+    """Confirm an address from the link emailed to it, then sign in."""
+    try:
+        user, new_address = accounts.confirm_address(token)
+    except accounts.BadLink as bad_link:
+        return bad_link_page(bad_link, "home.resend_confirmation")
+    sign_out()
+    sign_in(user)
+    if new_address:
+        flash(_("Your email address is now %(email)s.", email=user.email), "success")
+    else:
+        address = url_for("sites.front_page", site_slug=user.site.slug)
+        flash(_("Welcome to Inkpot! Your site lives at %(address)s.", address=address), "success")
+    return redirect(url_for("control_panel.dashboard"))
+
+
+@bp.route("/confirm/resend", methods=["GET", "POST"])
+@throttle_mail
+def resend_confirmation():
+    """Email the link that confirms an address again."""
+    form = EmailLinkForm()
+    if form.validate_on_submit():
+        try:
+            accounts.resend_confirmation(form.email.data)
+        except RuleViolation as violation:
+            form.reject(violation)
+        else:
+            flash(_("We sent an email to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("home.resend_confirmation"))
+    return render_template("home/confirm_resend.html", form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -58,13 +100,20 @@ def login():
     if current_user.is_authenticated:
         return redirect(next_path or url_for("control_panel.dashboard"))
     form = LoginForm()
+    unconfirmed_email = None
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            sign_in(user, remember=form.remember.data)
-            return redirect(next_path or url_for("control_panel.dashboard"))
-        form.form_errors.append(_("That email and password don't match an active account."))
-    return render_template("home/login.html", form=form, next_path=next_path)
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except accounts.EmailNotConfirmed as unconfirmed:
+            unconfirmed_email = unconfirmed.email
+        else:
+            if user is not None:
+                sign_in(user, remember=form.remember.data)
+                return redirect(next_path or url_for("control_panel.dashboard"))
+            form.form_errors.append(_("That email and password don't match an active account."))
+    return render_template(
+        "home/login.html", form=form, next_path=next_path, unconfirmed_email=unconfirmed_email
+    )
 
 
 @bp.post("/logout")
@@ -73,6 +122,46 @@ def logout():
     sign_out()
     flash(_("You are signed out."), "info")
     return redirect(url_for("home.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@throttle_mail
+def forgot_password():
+    """Email a link to set a new password."""
+    form = EmailLinkForm()
+    if form.validate_on_submit():
+        try:
+            accounts.request_password_reset(form.email.data)
+        except RuleViolation as violation:
+            form.reject(violation)
+        else:
+            # The same answer whether or not the address has an account.
+            message = _(
+                "We sent an email to %(email)s with what to do next.", email=form.email.data
+            )
+            flash(message, "success")
+            return redirect(url_for("home.login"))
+    return render_template("home/password_forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Set a new password from the link emailed for it; every session ends."""
+    try:
+        accounts.check_reset_token(token)
+    except accounts.BadLink as bad_link:
+        return bad_link_page(bad_link, "home.forgot_password")
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.new_password.data)
+        except RuleViolation as violation:
+            form.reject(violation)
+        else:
+            sign_out()
+            flash(_("Your password is changed and every session is signed out."), "success")
+            return redirect(url_for("home.login"))
+    return render_template("home/password_reset.html", form=form, token=token), NO_REFERRER
 
 
 @bp.post("/locale")

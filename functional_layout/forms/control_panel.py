@@ -1,8 +1,9 @@
-"""Forms of the control panel: posts, site settings, the password, sessions and API tokens."""
+"""Forms of the control panel: posts, site settings, password, email, sessions, API tokens."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    EmailField,
     PasswordField,
     SelectField,
     StringField,
@@ -10,10 +11,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Email, Length
 
 from shared_models.models import (
     API_TOKEN_NAME_MAX,
+    EMAIL_MAX,
     PASSWORD_MAX,
     PASSWORD_MIN,
     POST_BODY_MAX,
@@ -72,6 +74,17 @@ class PasswordForm(Form):
         description=_l(
             "At least %(min)s characters. Your other sessions will be signed out.", min=PASSWORD_MIN
         ),
+    )
+
+
+class EmailChangeForm(Form):
+    new_email = EmailField(
+        "New email address",
+        validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)],
+        description="We'll send a link there; your address changes when you open it.",
+    )
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)]
     )
 
 

@@ -1,4 +1,4 @@
-"""Forms of the home area: signing up and signing in."""
+"""Forms of the home area: signing up, signing in, and the links emailed for an account."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, StringField
@@ -49,3 +49,29 @@ class LoginForm(Form):
         ],
     )
     remember = BooleanField(_l("Keep me signed in"))
+
+
+class EmailLinkForm(Form):
+    """Asks for a link by email: the confirmation link again, or a password reset."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(REQUIRED),
+            Email(INVALID_EMAIL),
+            Length(max=EMAIL_MAX, message=too_long(EMAIL_MAX)),
+        ],
+    )
+
+
+class NewPasswordForm(Form):
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(PASSWORD_MIN, PASSWORD_MAX, length_between(PASSWORD_MIN, PASSWORD_MAX)),
+        ],
+        description=_l(
+            "At least %(min)s characters. Every session will be signed out.", min=PASSWORD_MIN
+        ),
+    )

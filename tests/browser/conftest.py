@@ -23,7 +23,7 @@ from shared_models import accounts, db, publishing
 from tests.browser.visitors import Visitor, new_visitor
 from tests.support.apps import make_app
 from tests.support.clients import PASSWORD
-from tests.support.machine import unavailable
+from tests.support.machine import free_port, unavailable
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +58,7 @@ class LiveServer:
     def create_user(self, username, admin=False, posts=()):
         """A user with a site and these (title, Markdown) posts, all published."""
         with self.app.app_context():
-            user = accounts.sign_up(username, f"{username}@example.com", PASSWORD)
+            user = accounts.sign_up(username, f"{username}@example.com", PASSWORD, confirmed=True)
             if admin:
                 accounts.create_admin(user.email, PASSWORD)
             for title, body in posts:
@@ -68,14 +68,17 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(layout, database_url):
-    app = make_app(layout, database_url, RATELIMIT_ENABLED=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    # Its own address is its PUBLIC_URL: the links in its emails lead back to it.
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = make_app(layout, database_url, RATELIMIT_ENABLED=False, PUBLIC_URL=url)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietRequestHandler)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
     )
     thread.start()
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+        yield LiveServer(app, url)
     finally:
         server.shutdown()
         server.server_close()

@@ -1,7 +1,8 @@
 """Whole journeys in a real browser, on every layout and in every language, every page checked.
 
 The interface's words come from the catalogues (`visitor.say`), so a journey in
-Chinese clicks the same buttons as one in English, by their Chinese names.
+Chinese clicks the same buttons as one in English, by their Chinese names, and
+reads the emails the site sends in Chinese too.
 """
 
 import re
@@ -10,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.clients import PASSWORD
+from tests.support.mail import Outbox
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +44,8 @@ def expect_flash(page, text):
     expect(page.get_by_role("status")).to_contain_text(text)
 
 
-def sign_up(visitor, username):
+def sign_up(visitor, live_server, username):
+    """Sign up, then open the confirmation link from the email, as a newcomer does."""
     page, say = visitor.page, visitor.say
     visitor.open("/")
     visitor.follow(main_nav(visitor).get_by_role("link", name=say("Start a blog")))
@@ -50,11 +53,21 @@ def sign_up(visitor, username):
     page.get_by_label(say("Email")).fill(f"{username}@example.com")
     page.get_by_label(say("Password")).fill(PASSWORD)
     visitor.follow(page.get_by_role("button", name=say("Create my blog")))
+    expect(page.get_by_role("heading", level=1)).to_have_text(say("Check your email"))
+    expect_flash(
+        page, say("Almost there! We sent an email to %(email)s.", email=f"{username}@example.com")
+    )
+    sent = Outbox.of(live_server.app).last(to=f"{username}@example.com")
+    # The email speaks the language of the page that sent it.
+    assert sent.subject == say("Confirm your email address for Inkpot"), sent.subject
+    link = sent.link("/confirm/")
+    assert link.startswith(live_server.url), link
+    visitor.open(link.removeprefix(live_server.url))
 
 
-def test_writer_signs_up_drafts_previews_publishes_edits_and_deletes_a_post(visitor):
+def test_writer_signs_up_drafts_previews_publishes_edits_and_deletes_a_post(live_server, visitor):
     page, say = visitor.page, visitor.say
-    sign_up(visitor, "wren")
+    sign_up(visitor, live_server, "wren")
     expect(page).to_have_url(visitor.url("/dashboard/"))
     expect_flash(
         page, say("Welcome to Inkpot! Your site lives at %(address)s.", address="/sites/wren/")
@@ -202,6 +215,7 @@ def test_validation_errors_show_next_to_their_field_and_keep_what_was_typed(live
     page.get_by_label(say("Username")).fill("newt")
     page.get_by_label(say("Password")).fill(PASSWORD)
     visitor.follow(page.get_by_role("button", name=say("Create my blog")))
+    visitor.open(Outbox.of(live_server.app).last(to="someone@example.com").path("/confirm/"))
     visitor.follow(page.get_by_role("main").get_by_role("link", name=say("Write a post")).first)
     page.get_by_label(say("Body")).fill("A body worth keeping.")
     visitor.submit_refused(page.get_by_role("button", name=say("Save post")))
@@ -220,10 +234,12 @@ def expect_error_next_to(page, label, error):
     expect(control).to_have_accessible_description(re.compile(re.escape(error), re.IGNORECASE))
 
 
-def test_a_writer_can_sign_up_publish_and_sign_in_again_with_javascript_off(open_visitor):
+def test_a_writer_can_sign_up_publish_and_sign_in_again_with_javascript_off(
+    live_server, open_visitor
+):
     visitor = open_visitor(java_script_enabled=False)
     page, say = visitor.page, visitor.say
-    sign_up(visitor, "plover")
+    sign_up(visitor, live_server, "plover")
     visitor.follow(page.get_by_role("main").get_by_role("link", name=say("Write a post")).first)
     page.get_by_label(say("Title")).fill("Written without JavaScript")
     page.get_by_label(say("Body")).fill("Plain *HTML* forms are enough.")
@@ -238,4 +254,25 @@ def test_a_writer_can_sign_up_publish_and_sign_in_again_with_javascript_off(open
     visitor.sign_in("plover@example.com")
     expect(page).to_have_url(visitor.url("/dashboard/"))
     expect(page.get_by_role("link", name="Written without JavaScript")).to_be_visible()
+    visitor.check_nothing_was_missed()
+
+
+def test_a_writer_who_forgot_their_password_resets_it_from_the_email(live_server, visitor):
+    live_server.create_user("finch")
+    page, say = visitor.page, visitor.say
+    visitor.open("/login")
+    visitor.follow(page.get_by_role("link", name=say("Forgot your password?")))
+    page.get_by_label(say("Email")).fill("finch@example.com")
+    visitor.follow(page.get_by_role("button", name=say("Email me a link")))
+    expect_flash(
+        page, say("We sent an email to %(email)s with what to do next.", email="finch@example.com")
+    )
+
+    visitor.open(Outbox.of(live_server.app).last(to="finch@example.com").path("/password/reset/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(say("Choose a new password"))
+    page.get_by_label(say("New password")).fill("a-fresh-passphrase")
+    visitor.follow(page.get_by_role("button", name=say("Set my new password")))
+    expect_flash(page, say("Your password is changed and every session is signed out."))
+    visitor.sign_in("finch@example.com", "a-fresh-passphrase")
+    expect(page).to_have_url(visitor.url("/dashboard/"))
     visitor.check_nothing_was_missed()

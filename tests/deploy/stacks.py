@@ -2,8 +2,9 @@
 
 Every stack is started by deploy.stack (what `make serve` and `make bench` run), on
 free ports in a temporary directory, and stopped at the end, its processes killed
-if need be. Without nginx (or PostgreSQL, or redis-server) these tests skip, except
-under CI=true, where they fail.
+if need be: nginx, gunicorn, the Celery worker, Redis and the SMTP sink, whose
+messages a Visitor reads to follow the links they carry. Without nginx or
+redis-server (or PostgreSQL) these tests skip, except under CI=true, where they fail.
 """
 
 import http.client
@@ -18,13 +19,18 @@ from urllib.parse import urlencode
 
 import pytest
 
-from deploy.processes import free_port, system_program
+from deploy.processes import free_port, system_program, wait_until
 from deploy.stack import RunningStack, Stack, StackError, find_nginx, start_all
 from tests.support.clients import PASSWORD, csrf_token_in
 from tests.support.machine import unavailable
+from tests.support.mail import Outbox
 
 # Two workers, so that one can die while the other serves.
 TEST_WORKERS = 2
+# One process sends the stack's email: fewer processes on a small machine.
+TEST_WORKER_ARGS = ("--concurrency", "1")
+# How long the worker may take to deliver an email to the SMTP sink.
+MAIL_TIMEOUT = 30
 # Every test visitor comes from 127.0.0.1, so sign-in throttling is off.
 TEST_SETTINGS = {"RATELIMIT_ENABLED": "false"}
 
@@ -53,13 +59,14 @@ def start_stack(
     migrate=False for a database that is migrated already.
     """
     require_nginx()
+    require_redis()
     config = Stack(
         layout,
         run_dir,
         app_ports=[free_port() for _ in range(app_count)],
         settings={**TEST_SETTINGS, **(settings or {})},
         workers=workers,
-        **fields,
+        **{"worker_args": TEST_WORKER_ARGS, **fields},
     )
     try:
         (running,) = start_all([config], migrate_first=migrate)
@@ -82,13 +89,15 @@ class Response:
 class Visitor:
     """A browser stand-in: keeps its cookies, reads CSRF tokens off forms, follows no redirect.
 
-    Secure cookies are sent back over plain HTTP, as browsers do for 127.0.0.1.
+    Secure cookies are sent back over plain HTTP, as browsers do for 127.0.0.1. Its
+    mailbox, if given, is the folder where the stack's SMTP sink keeps messages.
     """
 
-    def __init__(self, base_url: str, timeout: float = 15):
+    def __init__(self, base_url: str, timeout: float = 15, mailbox: Path | None = None):
         self.host, port = base_url.removeprefix("http://").split(":")
         self.port = int(port)
         self.timeout = timeout
+        self.mailbox = mailbox
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, body: bytes | None = None, headers=None):
@@ -124,12 +133,33 @@ class Visitor:
         assert page.status == 200, f"{form_page or path} answered {page.status}, not a form"
         return self.post(path, {"csrf_token": csrf_token_in(page.text), **fields})
 
-    def sign_up(self, username: str) -> Response:
+    def sign_up(self, username: str, confirm: bool = True) -> Response:
+        """Sign up; with `confirm`, then open the link the worker emailed, which signs in.
+
+        Returns the link's answer (a redirect to the dashboard), or without
+        `confirm` the sign-up form's (a redirect to the "check your email" page).
+        """
         email = f"{username}@example.com"
         fields = {"username": username, "email": email, "password": PASSWORD}
         response = self.submit("/signup", fields)
         assert response.status == 302, f"sign-up of {username} answered {response.status}"
-        return response
+        if not confirm:
+            return response
+        assert self.mailbox is not None, "a Visitor that signs up needs the stack's mailbox"
+        link = self.wait_for_email(email).path("/confirm/")
+        confirmed = self.get(link)
+        assert confirmed.status == 302, f"the confirmation link answered {confirmed.status}"
+        return confirmed
+
+    def wait_for_email(self, address: str, count: int = 1):
+        """The newest email to an address, once at least `count` have arrived in the mailbox."""
+        outbox = Outbox(self.mailbox)
+        wait_until(
+            lambda: len(outbox.emails(to=address)) >= count,
+            MAIL_TIMEOUT,
+            f"email number {count} to {address} in {self.mailbox}",
+        )
+        return outbox.last(to=address)
 
     def write_post(self, title: str, body: str = "Written through nginx.") -> Response:
         fields = {"title": title, "body": body, "published": "y"}

@@ -51,7 +51,7 @@ PATHOLOGICAL_BODIES = {
 def test_five_saves_of_pathological_markdown_leave_the_site_answering(stack):
     writers = []
     for number in range(5):
-        writer = Visitor(stack.url, timeout=SAVE_TIMEOUT)
+        writer = Visitor(stack.url, timeout=SAVE_TIMEOUT, mailbox=stack.config.mail_dir)
         writer.sign_up(f"brackets-{number}-{uuid.uuid4().hex[:6]}")
         writers.append(writer)
     shapes = list(PATHOLOGICAL_BODIES.values())
@@ -91,7 +91,7 @@ def throttled_stack(request, tmp_path_factory):
 
 
 def test_a_burst_of_parallel_guesses_through_nginx_cannot_outrun_the_limit(throttled_stack):
-    victim = Visitor(throttled_stack.url)
+    victim = Visitor(throttled_stack.url, mailbox=throttled_stack.config.mail_dir)
     victim.sign_up("victim")
     # Every guess is for one account: its limit's tightest window is the most that may pass.
     allowed = min(limit.amount for limit in parse_many(Config.LOGIN_RATE_LIMIT_PER_ACCOUNT))
@@ -138,7 +138,7 @@ def test_a_forged_host_never_reaches_a_link(stack, request_head):
 
 
 def test_the_feed_ids_name_the_real_host_whatever_the_request_says(stack):
-    writer = Visitor(stack.url)
+    writer = Visitor(stack.url, mailbox=stack.config.mail_dir)
     slug = f"feeds-{uuid.uuid4().hex[:6]}"
     writer.sign_up(slug)
     assert writer.write_post("Hosted").status == 302
@@ -169,7 +169,7 @@ def test_the_feed_ids_name_the_real_host_whatever_the_request_says(stack):
     ids=["plain", "space-before-equals", "tab-before-equals", "spaces-around", "second-cookie"],
 )
 def test_a_signed_in_page_is_never_cached_however_the_cookie_is_spelled(stack, spelling):
-    writer = Visitor(stack.url)
+    writer = Visitor(stack.url, mailbox=stack.config.mail_dir)
     slug = f"cookie-{uuid.uuid4().hex[:6]}"
     writer.sign_up(slug)
     if writer.get("/dashboard/").status != 200:

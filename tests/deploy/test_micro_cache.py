@@ -32,7 +32,7 @@ SIGNED_IN_MARKS = ["Sign out", 'name="csrf_token"']
 @pytest.fixture(scope="module")
 def site(stack):
     """A writer's site with one published post: (slug, post path) on the module's stack."""
-    writer = Visitor(stack.url)
+    writer = Visitor(stack.url, mailbox=stack.config.mail_dir)
     writer.sign_up("cached-writer")
     assert writer.write_post("First cached post").status == 302
     return "cached-writer", "/sites/cached-writer/first-cached-post"

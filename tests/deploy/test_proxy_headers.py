@@ -3,7 +3,7 @@
 import pytest
 from flask import request
 
-from tests.support.apps import make_app
+from tests.support.apps import IDLE_BROKER_URL, make_app
 
 # What nginx sends: the visitor's address last, after whatever the visitor claimed.
 FORWARDED = {
@@ -27,7 +27,11 @@ def what_the_app_sees(app) -> dict:
 def test_production_trusts_exactly_one_proxy(layout, database_url, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
     app = make_app(
-        layout, database_url, APP_ENV="production", PUBLIC_URL="https://blog.example.com"
+        layout,
+        database_url,
+        APP_ENV="production",
+        PUBLIC_URL="https://blog.example.com",
+        CELERY_BROKER_URL=IDLE_BROKER_URL,
     )
     # Only the last address counts: the one nginx itself appended.
     assert what_the_app_sees(app) == {

@@ -29,6 +29,13 @@ def test_serve_without_nginx_says_how_to_install_it_and_fails(monkeypatch, capsy
     assert "apt-get install nginx-light" in capsys.readouterr().err
 
 
+def test_serve_without_redis_says_how_to_install_it_and_fails(monkeypatch, capsys):
+    monkeypatch.setattr(deploy.stack, "find_nginx", lambda: "/usr/sbin/nginx")
+    monkeypatch.setattr(deploy.stack, "system_program", lambda name: None)
+    assert deploy.stack.main(["serve", "--layout", "functional"]) == 1
+    assert "apt-get install redis-server" in capsys.readouterr().err
+
+
 def test_rendering_fails_loudly_when_a_shipped_value_it_swaps_is_gone():
     shipped = (render.DEPLOY / "nginx" / "inkpot.conf").read_text()
     edited = shipped.replace("server_name inkpot.example.com;", "server_name blog.example.org;")
@@ -70,14 +77,29 @@ def gunicorn_command(supervisord_conf: str) -> list[str]:
     return shlex.split(line.removeprefix("command="))
 
 
-def test_a_stack_as_deployed_runs_the_shipped_gunicorn_command_and_nginx_only(tmp_path):
+def worker_command(supervisord_conf: str) -> list[str]:
+    """The command line of the rendered [program:inkpot-worker]: sh, -c, its script."""
+    section = supervisord_conf[supervisord_conf.index("[program:inkpot-worker]") :]
+    line = next(line for line in section.splitlines() if line.startswith("command="))
+    return shlex.split(line.removeprefix("command="))
+
+
+def test_a_stack_as_deployed_runs_the_shipped_commands_and_the_local_programs(tmp_path):
     config = Stack("functional", tmp_path)
     render.render(config)
     conf = config.supervisord_conf.read_text()
     assert gunicorn_command(conf)[1:] == ["--config", str(render.DEPLOY / "gunicorn.conf.py")]
-    assert "[program:nginx]" in conf
-    assert "[program:redis]" not in conf
-    assert "WEB_CONCURRENCY" not in config.env_file().read_text()
+    # The shipped worker: sh loads the web app's env file, then becomes the worker.
+    sh, option, script = worker_command(conf)
+    env_file = config.env_file()
+    assert (sh, option) == ("/bin/sh", "-c")
+    assert script == (
+        f"set -a && . {env_file} && exec {render.environment_program('celery')} "
+        "--app deploy.worker worker --beat --concurrency 2 --loglevel INFO"
+    )
+    for program in ("nginx", "redis", "smtp-sink"):
+        assert f"[program:{program}]" in conf
+    assert "WEB_CONCURRENCY" not in env_file.read_text()
 
 
 def test_a_stacks_fields_become_gunicorn_options_and_programs(tmp_path):
@@ -89,6 +111,7 @@ def test_a_stacks_fields_become_gunicorn_options_and_programs(tmp_path):
         max_requests=0,
         wsgi_app="bench.hello:app",
         gunicorn_args=("--preload",),
+        worker_args=("--concurrency", "1"),
         redis_port=6399,
     )
     render.render(config)
@@ -102,7 +125,7 @@ def test_a_stacks_fields_become_gunicorn_options_and_programs(tmp_path):
         "bench.hello:app",
     ]
     assert "WEB_CONCURRENCY=1\n" in config.env_file().read_text()
-    assert "[program:redis]" in conf
+    assert worker_command(conf)[2].endswith("--loglevel INFO --concurrency 1")
     assert "--port 6399 --save '' --appendonly no" in conf
     assert (tmp_path / "redis").is_dir()
 

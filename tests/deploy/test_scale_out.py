@@ -47,7 +47,7 @@ def dashboard_hits(stack, program: str) -> int:
 
 
 def test_a_visitor_stays_signed_in_whichever_host_answers(two_hosts):
-    visitor = Visitor(two_hosts.url)
+    visitor = Visitor(two_hosts.url, mailbox=two_hosts.config.mail_dir)
     visitor.sign_up("roaming")
     for _ in range(8):
         page = visitor.get("/dashboard/")
@@ -70,7 +70,7 @@ def test_a_visitor_stays_signed_in_whichever_host_answers(two_hosts):
 
 
 def test_losing_one_host_loses_no_get(two_hosts):
-    visitor = Visitor(two_hosts.url)
+    visitor = Visitor(two_hosts.url, mailbox=two_hosts.config.mail_dir)
     visitor.sign_up(f"steady-{two_hosts.config.layout}")
 
     def read_dashboard(_):

@@ -16,10 +16,10 @@ import pytest
 import redis
 
 from deploy import render
-from deploy.processes import descendants_of, free_port, is_alive, wait_until
+from deploy.processes import descendants_of, is_alive, wait_until
 from deploy.stack import find_nginx
 from shared_web.config import Config
-from tests.deploy.stacks import Load, Visitor, require_redis, start_stack
+from tests.deploy.stacks import Load, Visitor, start_stack
 from tests.support.languages import say
 
 pytestmark = pytest.mark.slow
@@ -99,7 +99,7 @@ def test_nginx_t_fails_on_a_broken_config(stack, tmp_path):
 
 
 def test_a_visitor_signs_up_and_publishes_a_post_through_nginx(stack):
-    visitor = Visitor(stack.url)
+    visitor = Visitor(stack.url, mailbox=stack.config.mail_dir)
     assert visitor.get("/").status == 200
     assert visitor.sign_up("nginx-writer").headers["Location"].endswith("/dashboard/")
     assert visitor.get("/dashboard/").status == 200
@@ -121,7 +121,7 @@ def test_a_visitor_signs_up_and_publishes_a_post_through_nginx(stack):
 
 def test_the_app_builds_its_links_from_what_nginx_passes_on(stack):
     """ProxyFix in production: the feed's absolute links name the host and port the visitor used."""
-    visitor = Visitor(stack.url)
+    visitor = Visitor(stack.url, mailbox=stack.config.mail_dir)
     visitor.sign_up("feed-writer")
     visitor.write_post("Linked from the feed")
     feed = visitor.get("/sites/feed-writer/feed.xml")
@@ -282,7 +282,7 @@ def test_supervisor_is_controlled_through_a_private_unix_socket_only(stack):
 
 def test_eight_concurrent_writers_on_sqlite_all_get_their_posts_saved(stack):
     writers, posts_each = 8, 5
-    visitors = [Visitor(stack.url) for _ in range(writers)]
+    visitors = [Visitor(stack.url, mailbox=stack.config.mail_dir) for _ in range(writers)]
     for number, visitor in enumerate(visitors):
         visitor.sign_up(f"sqlite-writer-{number}")
     start = threading.Barrier(writers)
@@ -331,10 +331,10 @@ def test_a_killed_worker_is_replaced_and_requests_keep_succeeding(stack):
 
 
 def test_graceful_reload_under_load_loses_no_request(stack):
-    writer = Visitor(stack.url)
+    writer = Visitor(stack.url, mailbox=stack.config.mail_dir)
     writer.sign_up("reload-writer")
     # Signed in, so their pages come from gunicorn, never from nginx's cache.
-    readers = [Visitor(stack.url) for _ in range(2)]
+    readers = [Visitor(stack.url, mailbox=stack.config.mail_dir) for _ in range(2)]
     for number, reader in enumerate(readers):
         reader.sign_up(f"reload-reader-{number}")
     old_workers = stack.worker_pids()
@@ -412,15 +412,18 @@ def test_the_site_shows_its_502_page_while_the_app_is_down(stack):
     assert Visitor(stack.url).get("/").status == 200
 
 
-def test_a_stack_runs_no_redis_unless_asked(stack):
-    assert set(stack.states()) == {"inkpot", "nginx"}
-    assert "RATELIMIT_STORAGE_URI" not in stack.config.env_file().read_text()
+def test_a_stack_runs_what_production_runs_and_a_mail_sink_for_the_provider(stack):
+    # Production needs a broker for its email: the worker and Redis come with every stack.
+    assert set(stack.states()) == {"inkpot", "inkpot-worker", "nginx", "redis", "smtp-sink"}
+    assert set(stack.states().values()) == {"RUNNING"}
+    env_file = stack.config.env_file().read_text()
+    assert f"CELERY_BROKER_URL={stack.config.broker_url}\n" in env_file
+    assert f"MAIL_PORT={stack.config.smtp_port}\n" in env_file
 
 
-def test_a_stack_asked_for_redis_runs_one_that_keeps_nothing_and_stops_with_it(tmp_path):
+def test_a_stacks_redis_keeps_nothing_and_stops_with_it(tmp_path):
     """On a port of its own, its folder in the run directory, no snapshot, no append-only file."""
-    require_redis()
-    running = start_stack("functional", tmp_path / "run", redis_port=free_port())
+    running = start_stack("functional", tmp_path / "run")
     try:
         client = redis.Redis.from_url(running.config.redis_url, socket_timeout=5)
         assert client.ping()

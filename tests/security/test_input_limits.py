@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from shared_models import RuleViolation, accounts, db, publishing
 from shared_models.accounts import RESERVED_USERNAMES
-from shared_models.models import Post, Site, User
+from shared_models.models import OutboundEmail, Post, Site, User
 from tests.support.apps import make_app
 from tests.support.clients import PASSWORD, TokenReusingClient
 from tests.support.page_safety import live_script
@@ -27,6 +27,10 @@ TOO_LONG = {
     ("/dashboard/site", "tagline"): "g" * 201,
     ("/dashboard/account", "current_password"): "p" * 129,
     ("/dashboard/account", "new_password"): "p" * 129,
+    ("/password/forgot", "email"): "a" * 243 + "@example.com",
+    ("/confirm/resend", "email"): "a" * 243 + "@example.com",
+    ("/dashboard/account/email", "new_email"): "a" * 243 + "@example.com",
+    ("/dashboard/account/email", "current_password"): "p" * 129,
 }
 # What each form needs to be valid; one field at a time is then spoiled.
 VALID = {
@@ -36,8 +40,14 @@ VALID = {
     "EDIT": {"title": "An edited title", "body": "An edited body", "published": "y"},
     "/dashboard/site": {"title": "My site", "tagline": "My tagline"},
     "/dashboard/account": {"current_password": PASSWORD, "new_password": "another-passphrase"},
+    "/password/forgot": {"email": "writer@example.com"},
+    "/confirm/resend": {"email": "writer@example.com"},
+    "/dashboard/account/email": {
+        "new_email": "new-writer@example.com",
+        "current_password": PASSWORD,
+    },
 }
-SIGNED_OUT_FORMS = {"/signup", "/login"}
+SIGNED_OUT_FORMS = {"/signup", "/login", "/password/forgot", "/confirm/resend"}
 
 
 def snapshot(app):
@@ -46,7 +56,8 @@ def snapshot(app):
         users = db.session.execute(select(User.username, User.email, User.password_hash)).all()
         sites = db.session.execute(select(Site.slug, Site.title, Site.tagline)).all()
         posts = db.session.execute(select(Post.title, Post.body, Post.is_published)).all()
-    return sorted(users), sorted(sites), sorted(posts)
+        emails = db.session.execute(select(OutboundEmail.kind, OutboundEmail.to_address)).all()
+    return sorted(users), sorted(sites), sorted(posts), sorted(emails)
 
 
 @pytest.fixture
@@ -141,8 +152,8 @@ def test_nul_bytes_in_any_field_are_refused_with_400(app, writer, value, stateme
         else:
             assert response.status_code == 400, (url, field, response.status_code)
             assert snapshot(app) == before, (url, field)
-    users, sites, posts = snapshot(app)
-    assert not any("\x00" in text for row in users + sites + posts for text in row[:2])
+    users, sites, posts, emails = snapshot(app)
+    assert not any("\x00" in text for row in users + sites + posts + emails for text in row[:2])
     assert not statements_with_nul
 
 
@@ -358,12 +369,14 @@ def test_the_domain_refuses_unstorable_text_on_every_database(domain_app):
         accounts.sign_up("other", "oth\x00er@example.com", PASSWORD)
 
 
-def test_nul_in_every_form_and_url_never_breaks_postgresql(layout, postgresql_database_url):
+def test_nul_in_every_form_and_url_never_breaks_postgresql(
+    layout, postgresql_database_url, tmp_path
+):
     """The same attacks against the database that rejects NUL: refused, never a 500."""
-    app = make_app(layout, postgresql_database_url)
+    app = make_app(layout, postgresql_database_url, MAIL_OUTBOX_DIR=str(tmp_path / "outbox"))
     app.test_client_class = TokenReusingClient
     with app.app_context():
-        user = accounts.sign_up("writer", "writer@example.com", PASSWORD)
+        user = accounts.sign_up("writer", "writer@example.com", PASSWORD, confirmed=True)
         post = publishing.create_post(user, "First post", "Hello", published=True)
         edit_url = f"/dashboard/posts/{post.id}/edit"
     browser = browsers(app)

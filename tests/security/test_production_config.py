@@ -9,7 +9,7 @@ import pytest
 
 from deploy import LAYOUTS
 from shared_web.config import MIN_SECRET_KEY_LENGTH, ConfigError
-from tests.support.apps import make_app
+from tests.support.apps import IDLE_BROKER_URL, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * MIN_SECRET_KEY_LENGTH
@@ -23,7 +23,12 @@ def production(layout, database_url, monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
     def build(**overrides):
-        settings = {"APP_ENV": "production", "PUBLIC_URL": PUBLIC_URL, **overrides}
+        settings = {
+            "APP_ENV": "production",
+            "PUBLIC_URL": PUBLIC_URL,
+            "CELERY_BROKER_URL": IDLE_BROKER_URL,
+            **overrides,
+        }
         return make_app(layout, database_url, **settings)
 
     return build
@@ -80,6 +85,30 @@ def test_production_refuses_to_start_without_a_public_url(production, monkeypatc
 
     with pytest.raises(ConfigError, match="PUBLIC_URL is not set"):
         production(PUBLIC_URL=None)
+
+
+def test_production_refuses_to_start_without_a_broker(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+
+    with pytest.raises(ConfigError, match="CELERY_BROKER_URL is not set"):
+        production(CELERY_BROKER_URL=None)
+
+
+def test_production_refuses_to_send_an_smtp_password_in_the_clear(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+    mail = {"MAIL_SERVER": "smtp.example.com", "MAIL_USERNAME": "inkpot", "MAIL_PASSWORD": "pw"}
+
+    with pytest.raises(ConfigError, match="MAIL_USE_TLS"):
+        production(**mail)
+    assert production(**mail, MAIL_USE_TLS=True).config["MAIL_USE_TLS"] is True
+
+
+def test_a_send_must_fit_inside_the_outboxs_hold_on_it(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+
+    with pytest.raises(ConfigError, match="OUTBOX_RELAY_AFTER"):
+        production(MAIL_TIMEOUT=60, OUTBOX_RELAY_AFTER=300)
 
 
 @pytest.mark.parametrize(

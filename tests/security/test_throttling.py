@@ -5,7 +5,7 @@ from limits import parse_many
 
 from shared_models import db
 from shared_models.models import AuditEvent
-from tests.support.apps import make_app
+from tests.support.apps import IDLE_BROKER_URL, make_app
 from tests.support.clients import PASSWORD
 from tests.support.machine import free_port
 
@@ -48,7 +48,7 @@ def writer(throttled_app):
     from shared_models import accounts
 
     with throttled_app.app_context():
-        accounts.sign_up("writer", "writer@example.com", PASSWORD)
+        accounts.sign_up("writer", "writer@example.com", PASSWORD, confirmed=True)
     return "writer@example.com"
 
 
@@ -203,6 +203,7 @@ def test_throttling_is_on_by_default_in_development_and_production(
         database_url,
         APP_ENV=environment,
         PUBLIC_URL="http://localhost",
+        CELERY_BROKER_URL=IDLE_BROKER_URL if environment == "production" else None,
         PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
     )
     assert app.config["RATELIMIT_ENABLED"] is True
@@ -224,6 +225,7 @@ def test_behind_the_proxy_each_visitor_is_counted_by_their_own_address(
         database_url,
         APP_ENV="production",
         PUBLIC_URL="http://localhost",
+        CELERY_BROKER_URL=IDLE_BROKER_URL,
         RATELIMIT_ENABLED=True,
         PASSWORD_HASH_METHOD="pbkdf2:sha256:1000",
     )
@@ -346,7 +348,7 @@ def api_app(throttled_app):
     throttled_app.config["API_READ_RATE_LIMIT"] = "5 per minute"
     throttled_app.config["API_WRITE_RATE_LIMIT"] = "3 per minute"
     with throttled_app.app_context():
-        writer = accounts.sign_up("writer", "writer@example.com", PASSWORD)
+        writer = accounts.sign_up("writer", "writer@example.com", PASSWORD, confirmed=True)
         _, secret = api_tokens.create_token(writer, "script", "write")
     return throttled_app, secret
 
@@ -355,7 +357,7 @@ def api_token(app, username):
     from shared_models import accounts, api_tokens
 
     with app.app_context():
-        user = accounts.sign_up(username, f"{username}@example.com", PASSWORD)
+        user = accounts.sign_up(username, f"{username}@example.com", PASSWORD, confirmed=True)
         return api_tokens.create_token(user, "script", "write")[1]
 
 
@@ -418,3 +420,113 @@ def test_made_up_tokens_count_against_their_address(api_app):
     # A real token has a count of its own.
     real = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert real.status_code == 200
+
+
+# --- forms that send email ---------------------------------------------------------------
+
+
+def ask_for_mail(client, url: str, address: str, client_address: str = "127.0.0.1"):
+    field = "new_email" if url == "/dashboard/account/email" else "email"
+    fields = {field: address}
+    if url == "/dashboard/account/email":
+        fields["current_password"] = PASSWORD
+    return client.submit(url, fields, environ_base={"REMOTE_ADDR": client_address})
+
+
+def emails_to(app, address: str) -> int:
+    from tests.support.mail import Outbox
+
+    return len(Outbox.of(app).emails(to=address))
+
+
+def test_one_inbox_cannot_be_flooded_by_switching_forms_or_clients(throttled_app):
+    allowed = smallest_amount(throttled_app, "MAIL_RATE_LIMIT_PER_ADDRESS")
+    client = throttled_app.test_client()
+    forms = ["/password/forgot", "/confirm/resend"]
+    # Each request from a new address, alternating forms: only the mailbox ties them together.
+    for number in range(allowed):
+        response = ask_for_mail(
+            client, forms[number % 2], "victim@example.com", f"198.51.100.{number + 1}"
+        )
+        assert response.status_code == 302
+    for url in forms:
+        assert_styled_429(ask_for_mail(client, url, "victim@example.com", "203.0.113.9"))
+    # Sign-up for that address counts too.
+    signup = {"username": "newcomer", "email": "victim@example.com", "password": PASSWORD}
+    assert (
+        client.submit("/signup", signup, environ_base={"REMOTE_ADDR": "203.0.113.10"}).status_code
+        == 429
+    )
+    assert emails_to(throttled_app, "victim@example.com") == allowed
+    # Another inbox is not affected.
+    assert (
+        ask_for_mail(client, "/password/forgot", "other@example.com", "203.0.113.9").status_code
+        == 302
+    )
+
+
+def test_one_client_cannot_mail_many_inboxes(layout, database_url):
+    app = make_app(
+        layout, database_url, RATELIMIT_ENABLED=True, MAIL_RATE_LIMIT_PER_CLIENT="3/hour"
+    )
+    client = app.test_client()
+    for number in range(3):
+        url = ["/password/forgot", "/confirm/resend"][number % 2]
+        assert ask_for_mail(client, url, f"person-{number}@example.com").status_code == 302
+    assert ask_for_mail(client, "/password/forgot", "one-more@example.com").status_code == 429
+    assert (
+        ask_for_mail(client, "/password/forgot", "one-more@example.com", "192.0.2.8").status_code
+        == 302
+    )
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_burst_of_parallel_requests_cannot_outrun_the_mail_limit(throttled_app):
+    """Counted before the work: only the limit's worth of emails are queued."""
+    import threading
+
+    allowed = smallest_amount(throttled_app, "MAIL_RATE_LIMIT_PER_ADDRESS")
+    clients = [throttled_app.test_client() for _ in range(20)]
+    for client in clients:
+        client.csrf_token()
+    start, statuses = threading.Barrier(len(clients)), []
+
+    def ask(number, client):
+        start.wait(timeout=30)
+        response = ask_for_mail(
+            client, "/password/forgot", "victim@example.com", f"198.51.100.{number + 1}"
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=ask, args=pair) for pair in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(statuses) == [302] * allowed + [429] * (len(clients) - allowed)
+    assert emails_to(throttled_app, "victim@example.com") == allowed
+
+
+def test_the_email_change_form_shares_the_password_guess_budget(throttled_app, writer):
+    """Moving between the two forms that check the current password buys no extra guesses."""
+    client = throttled_app.test_client()
+    assert sign_in(client, writer).status_code == 302
+    allowed = smallest_amount(throttled_app, "PASSWORD_CHANGE_RATE_LIMIT")
+    guess = {"current_password": WRONG, "new_password": "a-new-password-1"}
+    for number in range(allowed):
+        if number % 2:
+            response = client.submit("/dashboard/account", guess)
+        else:
+            response = client.submit(
+                "/dashboard/account/email",
+                {"new_email": f"new-{number}@example.com", "current_password": WRONG},
+            )
+        assert response.status_code == 200
+    assert_styled_429(
+        client.submit(
+            "/dashboard/account/email",
+            {"new_email": "last@example.com", "current_password": PASSWORD},
+        )
+    )

@@ -1,5 +1,7 @@
 """Building a layout's app for a test: the one way, used by fixtures and tests alike."""
 
+from pathlib import Path
+
 from flask import Flask
 from jinja2 import BytecodeCache
 
@@ -26,13 +28,33 @@ class CompiledTemplates(BytecodeCache):
 COMPILED_TEMPLATES = CompiledTemplates()
 
 
+# Where links in test emails point: the test client's own host.
+TEST_PUBLIC_URL = "http://localhost"
+# Production refuses to start without a broker. A test that builds a production app
+# and sends no email names this one, where nothing listens (port 9, discard).
+IDLE_BROKER_URL = "redis://127.0.0.1:9/0"
+
+
 def make_app(layout: str, database_url: str, **config) -> Flask:
     """A layout's app on the given database, in testing mode unless `config` sets APP_ENV.
 
-    Its test clients are InkpotClients, which submit forms with their CSRF token.
+    Its emails are .eml files in an `outbox` folder beside a SQLite database
+    (give MAIL_OUTBOX_DIR for any other), with links to TEST_PUBLIC_URL unless
+    `config` sets PUBLIC_URL. Its test clients are InkpotClients, which submit
+    forms with their CSRF token.
     """
+    if "MAIL_OUTBOX_DIR" not in config:
+        if not database_url.startswith("sqlite:///"):
+            raise ValueError("Give MAIL_OUTBOX_DIR: only a SQLite file has a folder to share.")
+        database = Path(database_url.removeprefix("sqlite:///"))
+        config["MAIL_OUTBOX_DIR"] = str(database.parent / "outbox")
     app = layout_module(layout).create_app(
-        {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": database_url, **config}
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "PUBLIC_URL": TEST_PUBLIC_URL,
+            **config,
+        }
     )
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     app.test_client_class = InkpotClient

@@ -4,6 +4,8 @@ import re
 
 from flask.testing import FlaskClient
 
+from tests.support.mail import Outbox
+
 # The password every test user signs up with.
 PASSWORD = "correct-horse-battery"
 # The hidden CSRF field of a form; its token is group 1. Flask-WTF and the
@@ -46,16 +48,32 @@ class TokenReusingClient(InkpotClient):
 
 
 class AuthActions:
-    """Sign up, sign in and out through the site's own forms."""
+    """Sign up, sign in and out through the site's own forms (and the links they email)."""
 
     def __init__(self, client):
         self._client = client
 
-    def signup(self, username="writer", email=None, password=PASSWORD, **kwargs):
+    @property
+    def outbox(self) -> Outbox:
+        return Outbox.of(self._client.application)
+
+    def signup(self, username="writer", email=None, password=PASSWORD, confirm=True, **kwargs):
+        """Sign up; with `confirm`, then open the confirmation link emailed, which signs in.
+
+        Returns the last answer: the confirmation link's when it was opened (a
+        redirect to the dashboard), else the sign-up form's (a refused form, or
+        an address registered already, whose owner got a note and no link).
+        """
         email = email or f"{username}@example.com"
-        return self._client.submit(
+        response = self._client.submit(
             "/signup", {"username": username, "email": email, "password": password}, **kwargs
         )
+        if confirm and response.status_code == 302:
+            emails = self.outbox.emails(to=email)
+            link = emails[-1].path("/confirm/") if emails else None
+            if link is not None:
+                return self._client.get(link)
+        return response
 
     def login(self, email="writer@example.com", password=PASSWORD, **kwargs):
         return self._client.submit("/login", {"email": email, "password": password}, **kwargs)

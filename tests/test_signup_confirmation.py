@@ -1,0 +1,167 @@
+"""Confirming an address: the link emailed at sign-up, asking for it again, unconfirmed accounts."""
+
+import pytest
+
+from tests.support.clients import PASSWORD
+from tests.support.mail import Outbox
+from tests.support.pages import form_value, main_text, parse, redirect_target
+
+
+@pytest.fixture
+def outbox(app):
+    return Outbox.of(app)
+
+
+def test_sign_up_emails_a_confirmation_link_in_a_text_and_an_html_part(auth, outbox):
+    auth.signup("newcomer", confirm=False)
+
+    (email,) = outbox.emails()
+    assert email.to == "newcomer@example.com"
+    assert email.subject == "Confirm your email address for Inkpot"
+    assert email.message["From"] == "Inkpot <no-reply@localhost>"
+    assert email.message["Auto-Submitted"] == "auto-generated"
+    assert email.message["Message-ID"].endswith("@localhost>")
+    assert email.message.get_content_type() == "multipart/alternative"
+    link = email.link("/confirm/")
+    assert link.startswith("http://localhost/confirm/")
+    assert link in email.html
+    assert "Hi newcomer," in email.text
+    assert "48 hours" in email.text
+    assert "<p>Hi newcomer,</p>" in email.html
+
+
+def test_the_confirmation_link_signs_in_confirms_and_is_audited(
+    client, auth, outbox, find_user, audit_events
+):
+    auth.signup("newcomer", confirm=False)
+
+    response = client.get(outbox.last().path("/confirm/"))
+
+    assert redirect_target(response)[0] == "/dashboard/"
+    assert client.get("/dashboard/").status_code == 200
+    assert find_user("newcomer").is_confirmed
+    assert ("user.email_confirmed", "newcomer", "newcomer@example.com") in audit_events()
+
+
+def test_a_confirmation_link_works_once(client, auth, outbox):
+    auth.signup("newcomer", confirm=False)
+    link = outbox.last().path("/confirm/")
+    client.get(link)
+    auth.logout()
+
+    again = client.get(link)
+
+    assert again.status_code == 400
+    assert "This link has been used already" in main_text(again)
+    assert parse(again).find("a", href="/confirm/resend") is not None
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_an_unconfirmed_account_is_told_to_confirm_and_offered_the_link_again(client, auth, app):
+    auth.signup("newcomer", confirm=False)
+
+    response = client.submit("/login", {"email": "newcomer@example.com", "password": PASSWORD})
+
+    assert response.status_code == 200
+    page = main_text(response)
+    assert "Confirm your email address first" in page
+    assert "newcomer@example.com" in page
+    (resend,) = [
+        form
+        for form in parse(response).find_all("form")
+        if form.attrs["action"] == "/confirm/resend"
+    ]
+    assert resend.find("input", name="email").attrs["value"] == "newcomer@example.com"
+    assert resend.find("input", name="csrf_token") is not None
+    assert client.get("/dashboard/").status_code == 302
+
+    # The button sends a new link, which works.
+    client.submit("/confirm/resend", {"email": "newcomer@example.com"})
+    emails = Outbox.of(app).emails(to="newcomer@example.com")
+    assert len(emails) == 2
+    assert redirect_target(client.get(emails[-1].path("/confirm/")))[0] == "/dashboard/"
+
+
+def test_a_wrong_password_for_an_unconfirmed_account_gets_the_usual_answer(client, make_user):
+    make_user("newcomer", confirmed=False)
+
+    response = client.submit("/login", {"email": "newcomer@example.com", "password": "wrong-one"})
+
+    assert "don't match an active account" in main_text(response)
+    assert "Confirm your email" not in main_text(response)
+
+
+def test_an_unconfirmed_accounts_site_and_posts_are_not_public(client, make_user, make_post):
+    writer = make_user("newcomer", confirmed=False)
+    _, slug = make_post(writer, "Too early")
+
+    for url in ("/sites/newcomer/", f"/sites/newcomer/{slug}", "/sites/newcomer/feed.xml"):
+        assert client.get(url).status_code == 404, url
+    assert "Too early" not in main_text(client.get("/"))
+
+
+def test_confirming_makes_the_site_public(client, auth, outbox, make_post, find_user):
+    auth.signup("newcomer", confirm=False)
+    make_post(find_user("newcomer").id, "Hello")
+    assert client.get("/sites/newcomer/hello").status_code == 404
+
+    client.get(outbox.last().path("/confirm/"))
+
+    assert client.get("/sites/newcomer/hello").status_code == 200
+    assert "Hello" in main_text(client.get("/"))
+
+
+def test_the_resend_page_asks_for_an_address(client):
+    page = client.get("/confirm/resend")
+
+    assert page.status_code == 200
+    assert form_value(page, "email") is not None
+    assert "Check your email" in main_text(page)
+
+
+@pytest.mark.parametrize(
+    ("account", "kind"),
+    [("unconfirmed", "confirm"), ("confirmed", "account_exists"), (None, "no_account")],
+)
+def test_resend_answers_the_same_and_mails_what_fits_the_address(
+    client, make_user, app, account, kind
+):
+    if account:
+        make_user("someone", confirmed=account == "confirmed")
+
+    response = client.submit("/confirm/resend", {"email": "someone@example.com"})
+
+    assert redirect_target(response)[0] == "/confirm/resend"
+    assert "We sent an email to someone@example.com." in main_text(client.get("/confirm/resend"))
+    email = Outbox.of(app).last(to="someone@example.com")
+    if kind == "confirm":
+        assert email.path("/confirm/") not in (None, "/confirm/resend")
+    else:
+        assert email.path("/confirm/") in (None, "/confirm/resend")
+        assert email.subject in {
+            "You already have an Inkpot account",
+            "There is no Inkpot account for this address",
+        }
+        if kind == "no_account":
+            assert email.path("/signup") == "/signup"
+
+
+def test_resend_refuses_what_is_not_an_address(client, app):
+    response = client.submit("/confirm/resend", {"email": "not-an-address"})
+
+    assert response.status_code == 200
+    assert "Invalid email address." in main_text(response)
+    assert len(Outbox.of(app)) == 0
+
+
+def test_demo_and_admin_accounts_are_confirmed(runner, app):
+    from shared_models import accounts, db
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    result = runner.invoke(args=["create-admin", "chief@example.com", "--password", PASSWORD])
+    assert result.exit_code == 0
+
+    with app.app_context():
+        for email in ("ada@example.com", "admin@example.com", "chief@example.com"):
+            assert accounts.get_user_by_email(email).is_confirmed, email
+        db.session.remove()
