@@ -39,7 +39,7 @@ run: install
 
 # The production stack on 127.0.0.1:8080, configs and logs in run/serve-$(LAYOUT)/ (deploy/README.md).
 serve: install
-	$(BIN)/python -m deploy.stack serve --layout $(LAYOUT)
+	$(BIN)/python -m deploy.serve --layout $(LAYOUT)
 
 test: install
 	$(BIN)/python -m pytest -x $(PYTEST_ARGS)

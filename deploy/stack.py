@@ -1,19 +1,16 @@
 """The local production stack: describe it, start it under supervisord, wait for it, stop it.
 
-    python -m deploy.stack serve --layout functional    # `make serve`: nginx on 127.0.0.1:8080
-
 A Stack says what to run: a layout, a run directory, ports, the env file's values
 and the gunicorn options to change. Besides gunicorn and nginx it runs what
 production's email needs: the Celery worker, Redis (its broker, and the
 throttling counts) and, where a server would talk to a mail provider, an SMTP
 sink that keeps each message as a file in the run directory's mail/.
 deploy/render.py writes its configs from the shipped ones; this module runs them.
-`make serve` hands over to supervisord in the foreground; the tests under
-tests/deploy/ and `make bench` start a RunningStack, which waits until every
+`make serve` (deploy/serve.py) hands over to supervisord in the foreground; the
+tests under tests/deploy/ and `make bench` start a RunningStack, which waits until every
 part serves and, once stopped, leaves no process behind.
 """
 
-import argparse
 import contextlib
 import os
 import re
@@ -27,36 +24,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from deploy import LAYOUTS, render
+from deploy import render
 from deploy.processes import (
     accept_connections,
     children_of,
     descendants_of,
     free_port,
     http_get,
-    port_is_free,
     started_at,
     system_program,
     wait_until,
 )
 
-SERVE_PORT = 8080
-# Values a person may set for `make serve`; they go into the rendered env file.
-PASSED_THROUGH = (
-    "DATABASE_URL",
-    "RATELIMIT_ENABLED",
-    "RATELIMIT_STORAGE_URI",
-    "WEB_CONCURRENCY",
-    "GUNICORN_WORKER_CONNECTIONS",
-    "DATABASE_POOL_SIZE",
-    "DATABASE_MAX_OVERFLOW",
-)
-MISSING = """\
-`make serve` runs the production stack, and that needs {program}, which is not installed.
-Install it, then run `make serve` again:
-
-    sudo apt-get install {package}      # Debian, Ubuntu
-"""
 STARTUP_TIMEOUT = 60
 STOP_TIMEOUT = 45
 # supervisor's name for the background worker, as in deploy/supervisor/inkpot.conf.
@@ -256,6 +235,7 @@ class Stack:
             app_ports=[free_port() for _ in self.app_ports],
             redis_port=free_port(),
             smtp_port=free_port(),
+            worker_metrics_port=free_port(),
         )
 
 
@@ -474,60 +454,3 @@ def stop_all(stacks: Iterable[RunningStack], graceful: bool = True) -> None:
         stack.request_stop(graceful)
     for stack in stacks:
         stack.finish_stop()
-
-
-def serve(layout: str, port: int) -> int:
-    """Render the stack into run/serve-LAYOUT/, migrate, and run supervisord in the foreground."""
-    for program, package, found in [
-        ("nginx", "nginx-light", find_nginx()),
-        ("Redis (the worker's broker)", "redis-server", system_program("redis-server")),
-    ]:
-        if found is None:
-            print(MISSING.format(program=program, package=package), file=sys.stderr)
-            return 1
-    if not port_is_free(port):
-        print(f"127.0.0.1:{port} is in use; stop what runs there first.", file=sys.stderr)
-        return 1
-    settings = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
-    run_dir = render.REPOSITORY / "run" / f"serve-{layout}"
-    config = Stack(layout, run_dir, port, settings=settings)
-    render.render(config)
-    migrate(config)
-    supervisorctl = render.environment_program("supervisorctl")
-    logs = run_dir / "logs"
-    print(
-        f"\n  Inkpot ({layout} layout), the production stack: http://127.0.0.1:{port}/\n"
-        f"  supervisord → gunicorn (gevent) → nginx; configs in {run_dir}/\n"
-        f"  Logs: {logs}/ (the app's, one JSON object per line: inkpot-app.log)\n"
-        f"  Metrics, for Prometheus: http://127.0.0.1:{config.app_ports[0]}/metrics (the app),\n"
-        f"  http://127.0.0.1:{config.worker_metrics_port}/metrics (the worker)\n"
-        f"  Email: the Celery worker sends it (Redis on :{config.redis_port}) to an SMTP sink\n"
-        f"  on 127.0.0.1:{config.smtp_port}, which keeps every message as a file in\n"
-        f"  {config.mail_dir}/ (open the links from there; nothing leaves this machine).\n"
-        f"  Status: {supervisorctl} -c {config.supervisord_conf} status\n"
-        f"  Worker log: {config.log('inkpot-worker.log')}\n"
-        "  Press Ctrl-C to stop.\n",
-        flush=True,
-    )
-    # Replace this process, so Ctrl-C reaches supervisord, which stops every program.
-    supervisord = render.environment_program("supervisord")
-    arguments = [supervisord, "--nodaemon", "--configuration", str(config.supervisord_conf)]
-    os.execv(supervisord, arguments)  # noqa: S606  (a fixed program of our own environment)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve_parser = commands.add_parser("serve", help="run the production stack on 127.0.0.1")
-    serve_parser.add_argument("--layout", choices=LAYOUTS, default=LAYOUTS[0])
-    serve_parser.add_argument("--port", type=int, default=SERVE_PORT)
-    arguments = parser.parse_args(argv)
-    try:
-        return serve(arguments.layout, arguments.port)
-    except StackError as error:
-        print(error, file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -37,7 +37,7 @@ TEST_SETTINGS = {"RATELIMIT_ENABLED": "false"}
 
 def require_nginx() -> None:
     if find_nginx() is None:
-        unavailable("nginx is not installed (apt-get install nginx-light)")
+        unavailable("nginx is not installed (apt-get install nginx)")
 
 
 def require_redis() -> None:

@@ -6,7 +6,7 @@ import shlex
 
 import pytest
 
-import deploy.stack
+import deploy.serve
 from deploy import LAYOUTS, layout_module, render
 from deploy.stack import Stack
 
@@ -24,15 +24,15 @@ def load_gunicorn_conf(monkeypatch, env_file, **environment) -> dict:
 
 
 def test_serve_without_nginx_says_how_to_install_it_and_fails(monkeypatch, capsys):
-    monkeypatch.setattr(deploy.stack, "find_nginx", lambda: None)
-    assert deploy.stack.main(["serve", "--layout", "functional"]) == 1
-    assert "apt-get install nginx-light" in capsys.readouterr().err
+    monkeypatch.setattr(deploy.serve, "find_nginx", lambda: None)
+    assert deploy.serve.main(["--layout", "functional"]) == 1
+    assert "apt-get install nginx" in capsys.readouterr().err
 
 
 def test_serve_without_redis_says_how_to_install_it_and_fails(monkeypatch, capsys):
-    monkeypatch.setattr(deploy.stack, "find_nginx", lambda: "/usr/sbin/nginx")
-    monkeypatch.setattr(deploy.stack, "system_program", lambda name: None)
-    assert deploy.stack.main(["serve", "--layout", "functional"]) == 1
+    monkeypatch.setattr(deploy.serve, "find_nginx", lambda: "/usr/sbin/nginx")
+    monkeypatch.setattr(deploy.serve, "system_program", lambda name: None)
+    assert deploy.serve.main(["--layout", "functional"]) == 1
     assert "apt-get install redis-server" in capsys.readouterr().err
 
 
