@@ -300,6 +300,9 @@ class OutboundEmail(db.Model):
     )
     # Plain facts the message needs besides the user (never a secret).
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The language it is written in: its recipient's choice, else that of the page
+    # that sent it (None: the default language). See shared_models.outbox.
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_TAG_MAX))
     status: Mapped[str] = mapped_column(String(10), default=EmailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Unsent after this moment, the message is relayed to the worker again.

@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, format_number, get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
-from shared_models import RuleViolation
+from shared_models import RuleViolation, outbox
 from shared_web.extensions import csrf
 from shared_web.problems import is_api_request
 from shared_web.redirects import safe_next_path
@@ -118,6 +118,18 @@ def select_language() -> str:
         return ENGLISH.locale
     language = users_choice() or visitors_choice()
     return language.locale
+
+
+def language_named(tag: str | None) -> Language:
+    """The language with this tag, or the default one for a tag the site does not have."""
+    return LANGUAGES.get(tag or "", DEFAULT)
+
+
+def page_language() -> str | None:
+    """The tag of the page being answered, for the emails it queues; None outside a page."""
+    if not has_request_context() or is_api_request():
+        return None
+    return current_language().tag
 
 
 def current_language() -> Language:
@@ -252,3 +264,4 @@ def init_app(app: Flask, shared_catalogues: list[str]) -> None:
     Babel(app, locale_selector=select_language, default_timezone="UTC")
     app.after_request(send_vary)
     app.context_processor(template_context)
+    outbox.language_of_request(app, page_language)
