@@ -156,7 +156,10 @@ def change_email():
             form.reject(violation)
         else:
             flash(
-                f"We sent a link to {form.new_email.data}. Your address changes when you open it.",
+                _(
+                    "We sent a link to %(email)s. Your address changes when you open it.",
+                    email=form.new_email.data,
+                ),
                 "success",
             )
             return redirect(url_for("control_panel.account"))

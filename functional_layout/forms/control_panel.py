@@ -23,7 +23,7 @@ from shared_models.models import (
     SITE_TITLE_MAX,
     TAGLINE_MAX,
 )
-from shared_web.forms import REQUIRED, Form, length_between, too_long
+from shared_web.forms import INVALID_EMAIL, REQUIRED, Form, length_between, too_long
 
 
 class PostForm(Form):
@@ -79,12 +79,20 @@ class PasswordForm(Form):
 
 class EmailChangeForm(Form):
     new_email = EmailField(
-        "New email address",
-        validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)],
-        description="We'll send a link there; your address changes when you open it.",
+        _l("New email address"),
+        validators=[
+            DataRequired(REQUIRED),
+            Email(INVALID_EMAIL),
+            Length(max=EMAIL_MAX, message=too_long(EMAIL_MAX)),
+        ],
+        description=_l("We'll send a link there; your address changes when you open it."),
     )
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+        _l("Current password"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=PASSWORD_MAX, message=too_long(PASSWORD_MAX)),
+        ],
     )
 
 
