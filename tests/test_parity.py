@@ -14,6 +14,7 @@ from deploy import LAYOUTS
 from shared_models import db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
 from tests.support.apps import IDLE_BROKER_URL, make_app
+from tests.support.languages import say
 from tests.support.pages import without_csrf_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -373,38 +374,42 @@ def test_the_api_answers_the_same_json_in_both_layouts(apps, seeded):
     assert answers["functional"] == answers["divisional"]
 
 
-def test_pages_behind_emailed_links_render_the_same_html_in_both_layouts(apps, seeded):
+def test_pages_behind_emailed_links_render_the_same_html_in_both_layouts(apps, seeded, language):
     from shared_models import accounts, tokens
 
     with apps["functional"].app_context():
         ada = accounts.get_user_by_email("ada@example.com")
         reset = tokens.make_token(tokens.RESET_PASSWORD, ada)
         used = tokens.make_token(tokens.CONFIRM_EMAIL, ada)  # ada is confirmed already
-    pages = render_everywhere(apps, [f"/password/reset/{reset}", f"/confirm/{used}"])
+    pages = render_everywhere(
+        apps, [f"/password/reset/{reset}", f"/confirm/{used}"], language=language
+    )
     assert pages["functional"][f"/password/reset/{reset}"][0] == 200
     assert pages["functional"][f"/confirm/{used}"][0] == 400
     assert_same_pages(pages)
 
 
-def test_the_unconfirmed_sign_in_notice_renders_the_same_html_in_both_layouts(apps):
+def test_the_unconfirmed_sign_in_notice_renders_the_same_html_in_both_layouts(apps, language):
     from shared_models import accounts
 
     with apps["functional"].app_context():
         accounts.sign_up("newcomer", "newcomer@example.com", DEMO_PASSWORD)
     pages = {}
     for layout, app in apps.items():
-        response = app.test_client().submit(
+        client = app.test_client()
+        client.set_cookie("locale", language)
+        response = client.submit(
             "/login", {"email": "newcomer@example.com", "password": DEMO_PASSWORD}
         )
         pages[layout] = (response.status_code, normalise(response.get_data(as_text=True)))
-    assert "Confirm your email address first" in pages["functional"][1]
+    assert say(language, "Confirm your email address first") in pages["functional"][1]
     assert pages["divisional"] == pages["functional"]
 
 
 TOKEN_IN_LINK = re.compile(r"(/confirm/|/password/reset/)(?!resend)[\w.-]+")
 
 
-def test_every_email_renders_the_same_in_both_layouts(apps, seeded):
+def test_every_email_renders_the_same_in_both_layouts(apps, seeded, language):
     from shared_models import accounts
     from shared_models.models import EmailKind, OutboundEmail
     from shared_web import mail
@@ -418,7 +423,13 @@ def test_every_email_renders_the_same_in_both_layouts(apps, seeded):
         ada = accounts.get_user_by_email("ada@example.com")
         for kind in EmailKind:
             db.session.add(
-                OutboundEmail(kind=kind, to_address=ada.email, user=ada, data=data.get(kind, {}))
+                OutboundEmail(
+                    kind=kind,
+                    to_address=ada.email,
+                    user=ada,
+                    data=data.get(kind, {}),
+                    language=language,
+                )
             )
         db.session.commit()
     rendered = {}
@@ -434,4 +445,7 @@ def test_every_email_renders_the_same_in_both_layouts(apps, seeded):
                     *(TOKEN_IN_LINK.sub(r"\1TOKEN", part) for part in parts),
                 ]
     assert set(rendered["functional"]) == set(EmailKind)
+    assert all(
+        f'<html lang="{language}">' in html for _, _, html in rendered["functional"].values()
+    )
     assert rendered["divisional"] == rendered["functional"]

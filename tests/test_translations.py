@@ -5,7 +5,7 @@ Babel's own API, as `make translations` does), every message translated, none
 fuzzy, the compiled .mo files up to date, and the two layouts' catalogues in
 step. Every kind of page, drawn in Chinese, must hold no English interface
 text, and drawn in English, no Chinese: brand names, technical tokens and what
-users wrote aside.
+users wrote aside. So must every email, in its subject and in both its parts.
 """
 
 import ast
@@ -21,10 +21,21 @@ from deploy import LAYOUTS
 from scripts.translations import LANGUAGES, catalogues, extract
 from shared_models import db
 from shared_models.demo import seed_demo
-from shared_models.models import ApiToken, AuditEvent, Post, Site, User, UserSession
+from shared_models.models import (
+    ApiToken,
+    AuditEvent,
+    OutboundEmail,
+    Post,
+    Site,
+    User,
+    UserSession,
+)
+from shared_web import mail
 from shared_web.formatting import excerpt
+from tests.support.languages import say
+from tests.support.mail import Outbox
 from tests.support.pages import parse
-from tests.support.tour import NOBODY, take_tour
+from tests.support.tour import NOBODY, send_every_email, take_tour
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = catalogues()
@@ -411,3 +422,87 @@ def test_the_page_checks_can_fail():
 
     assert english_left_in(interface_text(english_page, "zh-Hans"), []) == ["Sign", "in"]
     assert CHINESE.findall(interface_text(chinese_page, "en"))
+
+
+# --- Every email, in each language ---------------------------------------------------
+
+
+def email_parts(email, language: str) -> dict[str, str]:
+    """What the recipient reads of an email: its subject, its plain text, its HTML's words."""
+    return {
+        "subject": email.subject,
+        "plain text": email.text,
+        "HTML": interface_text(email.html, language),
+    }
+
+
+@pytest.fixture
+def every_email(app):
+    """`every_email(language)`: each kind of email, asked for from pages in that language."""
+
+    def send(language):
+        with app.app_context():
+            seed_demo()
+        emails = send_every_email(app, language)
+        return emails, user_content(app)
+
+    return send
+
+
+def test_every_email_in_chinese_holds_no_english_interface_text(every_email):
+    emails, content = every_email("zh-Hans")
+
+    leftovers = {}
+    for name, email in emails.items():
+        assert '<html lang="zh-Hans">' in email.html, name
+        for part, text in email_parts(email, "zh-Hans").items():
+            # Its own address first: the old one, after a change, is no user's any more.
+            english = english_left_in(text, [email.to, *content])
+            if english:
+                leftovers[f"{name}, {part}"] = english
+    assert leftovers == {}
+    assert len(emails) == 9
+
+
+def test_every_email_in_english_holds_no_chinese(every_email):
+    emails, _ = every_email("en")
+
+    leftovers = {}
+    for name, email in emails.items():
+        assert '<html lang="en">' in email.html, name
+        for part, text in email_parts(email, "en").items():
+            chinese = CHINESE.findall(text)
+            if chinese:
+                leftovers[f"{name}, {part}"] = "".join(chinese)
+    assert leftovers == {}
+    assert len(emails) == 9
+
+
+@pytest.mark.parametrize(("preference", "page"), [("zh-Hans", "en"), ("en", "zh-Hans")])
+def test_an_email_to_a_user_who_chose_a_language_is_written_in_it(
+    app, client, make_user, preference, page
+):
+    user_id = make_user("finch")
+    with app.app_context():
+        db.session.get(User, user_id).locale = preference
+        db.session.commit()
+    client.set_cookie("locale", page)
+
+    client.submit("/password/forgot", {"email": "finch@example.com"})
+
+    email = Outbox.of(app).last(to="finch@example.com")
+    assert email.subject == say(preference, "Reset your Inkpot password")
+    assert f'<html lang="{preference}">' in email.html
+    assert say(preference, "Choose a new password") in email.html
+
+
+def test_an_email_written_outside_any_request_keeps_the_language_it_was_asked_in(app, client):
+    client.set_cookie("locale", "zh-Hans")
+    client.submit("/password/forgot", {"email": "stranger@example.com"})
+
+    # As the worker writes it: long after the page that asked for it has gone.
+    with app.app_context():
+        queued = db.session.execute(db.select(OutboundEmail)).scalar_one()
+        message, _ = mail.compose(queued)
+    assert queued.language == "zh-Hans"
+    assert message["Subject"] == say("zh-Hans", "There is no Inkpot account for this address")

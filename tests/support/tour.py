@@ -1,10 +1,11 @@
-"""A tour of every kind of page a layout draws, in one language, on the demo data.
+"""A tour of every kind of page a layout draws, and of every email it sends, in one language.
 
 Visitors, writers and an admin walk through the public pages, the forms (empty,
-refused, accepted, with their flash messages), the control panel, the admin
-area and the error pages (400 to 500). Each page comes back by name with its
-status and HTML, so a test can check them all at once: valid HTML, no word of
-the other language, the same HTML in both layouts.
+refused, accepted, with their flash messages), the emailed links, the control
+panel, the admin area and the error pages (400 to 500). Each page comes back by
+name with its status and HTML, so a test can check them all at once: valid
+HTML, no word of the other language, the same HTML in both layouts.
+`send_every_email` does the same for the emails, each asked for from a page.
 """
 
 from flask import abort
@@ -13,6 +14,7 @@ from shared_models import accounts, db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
 from shared_models.models import Post, Site
 from tests.support.clients import PASSWORD
+from tests.support.mail import Email, Outbox
 
 # What the admin searches for and finds no one: the page repeats it as typed.
 NOBODY = "nobody-at-all"
@@ -48,7 +50,8 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
         draft = next(post for post in posts if not post.is_published)
         post_url, post_id, draft_id = f"/sites/ada/{published.slug}", published.id, draft.id
         post_title = published.title
-        accounts.sign_up("newt", "newt@example.com", PASSWORD)
+        accounts.sign_up("newt", "newt@example.com", PASSWORD, confirmed=True)
+        accounts.sign_up("dormant", "dormant@example.com", PASSWORD)  # never confirmed
 
     def browser(email=None, password=DEMO_PASSWORD):
         client = app.test_client()
@@ -84,6 +87,27 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
           {"username": "no spaces!", "email": "not-an-email", "password": "short"})  # fmt: skip
     visit("sign-up, a rule of the domain", visitor, "/signup", "POST",
           {"username": "ada", "email": "other@example.com", "password": PASSWORD})  # fmt: skip
+    visit("sign-up, check your email", visitor, "/signup", "POST",
+          {"username": "wren", "email": "wren@example.com", "password": PASSWORD},
+          follow=True)  # fmt: skip
+    confirm = Outbox.of(app).last(to="wren@example.com").path("/confirm/")
+    visit("confirmation link", browser(), confirm, follow=True)
+    visit("sign-in, not confirmed", browser(), "/login", "POST",
+          {"email": "dormant@example.com", "password": PASSWORD})  # fmt: skip
+    visit("confirmation link again", browser(), "/confirm/resend")
+    visit("confirmation link again, sent", browser(), "/confirm/resend", "POST",
+          {"email": "dormant@example.com"}, follow=True)  # fmt: skip
+    visit("400, a link that does not work", browser(), "/confirm/not-a-real-token")
+    visit("forgot password", browser(), "/password/forgot")
+    visit("forgot password, refused", browser(), "/password/forgot", "POST", {"email": "x"})
+    visit("forgot password, sent", browser(), "/password/forgot", "POST",
+          {"email": "grace@example.com"}, follow=True)  # fmt: skip
+    reset = Outbox.of(app).last(to="grace@example.com").path("/password/reset/")
+    visit("new password", browser(), reset)
+    visit("new password, refused", browser(), reset, "POST", {"new_password": "short"})
+    visit("new password, set", browser(), reset, "POST",
+          {"new_password": DEMO_PASSWORD}, follow=True)  # fmt: skip
+    visit("400, a used reset link", browser(), reset)
     visit("a site", visitor, "/sites/ada/")
     visit("a site, a page past the end", visitor, "/sites/ada/?page=99")
     visit("a post", visitor, post_url)
@@ -115,6 +139,14 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
     visit("account", writer, "/dashboard/account")
     visit("account, wrong password", writer, "/dashboard/account", "POST",
           {"current_password": "not it", "new_password": "a-new-password"})  # fmt: skip
+    visit("email change", writer, "/dashboard/account/email")
+    visit("email change, refused", writer, "/dashboard/account/email", "POST",
+          {"new_email": "ada-new@example.com", "current_password": "not it"})  # fmt: skip
+    visit("email change, sent", writer, "/dashboard/account/email", "POST",
+          {"new_email": "ada-new@example.com", "current_password": DEMO_PASSWORD},
+          follow=True)  # fmt: skip
+    change = Outbox.of(app).last(to="ada-new@example.com").path("/confirm/")
+    visit("email change, confirmed", writer, change, follow=True)
     visit("tokens, none", writer, "/dashboard/tokens")
     visit("tokens, one made", writer, "/dashboard/tokens", "POST",
           {"name": "Tour script", "scope": "write"})  # fmt: skip
@@ -144,3 +176,51 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
     visit("admin deletes a post", admin, f"/admin/posts/{post_id}/delete", "POST", {}, follow=True)
     visit("sign out", admin, "/logout", "POST", {}, follow=True)
     return pages
+
+
+def send_every_email(app, language: str) -> dict[str, Email]:
+    """Every kind of email, for each reason it is sent, asked for from pages in `language`.
+
+    The database holds the demo data (seed_demo), whose users chose no language,
+    so each email is written in the language of the page that asked for it.
+    Returns name → the email as sent.
+    """
+    visitor = app.test_client()
+    visitor.set_cookie("locale", language)
+    outbox = Outbox.of(app)
+    emails = {}
+
+    def ask(name, client, url, data, to):
+        response = client.submit(url, data)
+        assert response.status_code == 302, (name, response.status_code)
+        emails[name] = outbox.last(to=to)
+
+    ask("confirm your address", visitor, "/signup",
+        {"username": "wren", "email": "wren@example.com", "password": PASSWORD},
+        "wren@example.com")  # fmt: skip
+    ask("an account exists, at sign-up", visitor, "/signup",
+        {"username": "wren-again", "email": "grace@example.com", "password": PASSWORD},
+        "grace@example.com")  # fmt: skip
+    ask("an account exists, at a new confirmation link", visitor, "/confirm/resend",
+        {"email": "grace@example.com"}, "grace@example.com")  # fmt: skip
+    ask("no account, at a new confirmation link", visitor, "/confirm/resend",
+        {"email": "stranger@example.com"}, "stranger@example.com")  # fmt: skip
+    ask("no account, at a password reset", visitor, "/password/forgot",
+        {"email": "another-stranger@example.com"}, "another-stranger@example.com")  # fmt: skip
+    ask("reset your password", visitor, "/password/forgot",
+        {"email": "grace@example.com"}, "grace@example.com")  # fmt: skip
+
+    writer = app.test_client()
+    writer.set_cookie("locale", language)
+    signed_in = writer.submit("/login", {"email": "ada@example.com", "password": DEMO_PASSWORD})
+    assert signed_in.status_code == 302
+    ask("an account exists, at an email change", writer, "/dashboard/account/email",
+        {"new_email": "grace@example.com", "current_password": DEMO_PASSWORD},
+        "grace@example.com")  # fmt: skip
+    ask("confirm your new address", writer, "/dashboard/account/email",
+        {"new_email": "ada-new@example.com", "current_password": DEMO_PASSWORD},
+        "ada-new@example.com")  # fmt: skip
+    response = writer.get(emails["confirm your new address"].path("/confirm/"))
+    assert response.status_code == 302
+    emails["your address has changed"] = outbox.last(to="ada@example.com")
+    return emails
