@@ -14,6 +14,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from shared_models import RuleViolation
+from shared_web.request_ids import request_id
 
 API_PATH_PREFIX = "/api/"
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -51,6 +52,13 @@ class ProblemSchema(Schema):
         values=fields.List(fields.String()),
         metadata={"description": "For a refused request body or query: each field's errors."},
     )
+    request_id = fields.String(
+        required=True,
+        metadata={
+            "description": "This request's id, as in the X-Request-ID header: "
+            "quote it when you ask about an error."
+        },
+    )
 
 
 def is_api_request(req: Request | None = None) -> bool:
@@ -69,6 +77,7 @@ def problem(status: int, detail: str | None = None, errors: dict | None = None, 
     }
     if errors:
         body["errors"] = errors
+    body["request_id"] = request_id()
     return current_app.response_class(
         json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE, headers=headers
     )

@@ -1,20 +1,13 @@
 """Sign-in and sign-up throttling: per client, per account, a styled 429, a shared store."""
 
 import pytest
-from limits import parse_many
 
 from shared_models import db
 from shared_models.models import AuditEvent
 from tests.support.apps import IDLE_BROKER_URL, make_app
 from tests.support.clients import PASSWORD
 from tests.support.machine import free_port
-
-WRONG = "not-the-password"
-
-
-def smallest_amount(app, name: str) -> int:
-    """How many requests the tightest window of a configured limit allows."""
-    return min(limit.amount for limit in parse_many(app.config[name]))
+from tests.support.throttling import WRONG, assert_styled_429, smallest_amount
 
 
 def fail_sign_in(client, email: str, address: str = "127.0.0.1"):
@@ -27,15 +20,6 @@ def sign_in(client, email: str, address: str = "127.0.0.1"):
     return client.submit(
         "/login", {"email": email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": address}
     )
-
-
-def assert_styled_429(response):
-    assert response.status_code == 429
-    assert 0 < int(response.headers["Retry-After"]) <= 3600
-    page = response.get_data(as_text=True)
-    assert 'class="site-header"' in page, "not the site's own error page"
-    assert "Too many attempts" in page
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def assert_signed_out(client):
@@ -335,178 +319,6 @@ def test_password_change_guesses_count_per_account_from_any_address(throttled_ap
     for number in range(allowed):
         assert guess_from(f"198.51.100.{number + 1}").status_code == 200
     assert guess_from("203.0.113.50").status_code == 429
-
-
-# --- the JSON API ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api_app(throttled_app):
-    """The throttled app with small API limits, and `writer` with a write token: (app, secret)."""
-    from shared_models import accounts, api_tokens
-
-    throttled_app.config["API_READ_RATE_LIMIT"] = "5 per minute"
-    throttled_app.config["API_WRITE_RATE_LIMIT"] = "3 per minute"
-    with throttled_app.app_context():
-        writer = accounts.sign_up("writer", "writer@example.com", PASSWORD, confirmed=True)
-        _, secret = api_tokens.create_token(writer, "script", "write")
-    return throttled_app, secret
-
-
-def api_token(app, username):
-    from shared_models import accounts, api_tokens
-
-    with app.app_context():
-        user = accounts.sign_up(username, f"{username}@example.com", PASSWORD, confirmed=True)
-        return api_tokens.create_token(user, "script", "write")[1]
-
-
-def assert_throttled_problem(response):
-    assert response.status_code == 429
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["status"] == 429
-    assert 0 < int(response.headers["Retry-After"]) <= 60
-
-
-def write(client, secret, title="A post", address="127.0.0.1"):
-    return client.post(
-        "/api/v1/me/posts",
-        json={"title": title},
-        headers={"Authorization": f"Bearer {secret}"},
-        environ_base={"REMOTE_ADDR": address},
-    )
-
-
-def count_posts(app):
-    from shared_models.models import Post
-
-    with app.app_context():
-        return db.session.execute(db.select(db.func.count(Post.id))).scalar()
-
-
-def test_api_writes_are_throttled_per_token_before_any_work(api_app):
-    app, secret = api_app
-    client = app.test_client()
-    for n in range(3):
-        assert write(client, secret, f"Post {n}", address=f"192.0.2.{n}").status_code == 201
-
-    assert_throttled_problem(write(client, secret, "One too many", address="192.0.2.99"))
-    assert count_posts(app) == 3
-    # Another token is another count; reads are counted apart from writes.
-    assert write(client, api_token(app, "grace")).status_code == 201
-    headers = {"Authorization": f"Bearer {secret}"}
-    assert client.get("/api/v1/me", headers=headers).status_code == 200
-
-
-def test_anonymous_api_reads_are_throttled_per_address(api_app):
-    app, _ = api_app
-    client = app.test_client()
-    for _ in range(5):
-        assert client.get("/api/v1/sites/writer").status_code == 200
-
-    assert_throttled_problem(client.get("/api/v1/sites/writer/posts"))
-    other = client.get("/api/v1/sites/writer", environ_base={"REMOTE_ADDR": "192.0.2.7"})
-    assert other.status_code == 200
-
-
-def test_made_up_tokens_count_against_their_address(api_app):
-    app, secret = api_app
-    client = app.test_client()
-    for n in range(5):
-        guess = {"Authorization": f"Bearer inkpot_{n:043d}"}
-        assert client.get("/api/v1/me", headers=guess).status_code == 401
-
-    assert_throttled_problem(client.get("/api/v1/sites/writer"))
-    # A real token has a count of its own.
-    real = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
-    assert real.status_code == 200
-
-
-# --- forms that send email ---------------------------------------------------------------
-
-
-def ask_for_mail(client, url: str, address: str, client_address: str = "127.0.0.1"):
-    field = "new_email" if url == "/dashboard/account/email" else "email"
-    fields = {field: address}
-    if url == "/dashboard/account/email":
-        fields["current_password"] = PASSWORD
-    return client.submit(url, fields, environ_base={"REMOTE_ADDR": client_address})
-
-
-def emails_to(app, address: str) -> int:
-    from tests.support.mail import Outbox
-
-    return len(Outbox.of(app).emails(to=address))
-
-
-def test_one_inbox_cannot_be_flooded_by_switching_forms_or_clients(throttled_app):
-    allowed = smallest_amount(throttled_app, "MAIL_RATE_LIMIT_PER_ADDRESS")
-    client = throttled_app.test_client()
-    forms = ["/password/forgot", "/confirm/resend"]
-    # Each request from a new address, alternating forms: only the mailbox ties them together.
-    for number in range(allowed):
-        response = ask_for_mail(
-            client, forms[number % 2], "victim@example.com", f"198.51.100.{number + 1}"
-        )
-        assert response.status_code == 302
-    for url in forms:
-        assert_styled_429(ask_for_mail(client, url, "victim@example.com", "203.0.113.9"))
-    # Sign-up for that address counts too.
-    signup = {"username": "newcomer", "email": "victim@example.com", "password": PASSWORD}
-    assert (
-        client.submit("/signup", signup, environ_base={"REMOTE_ADDR": "203.0.113.10"}).status_code
-        == 429
-    )
-    assert emails_to(throttled_app, "victim@example.com") == allowed
-    # Another inbox is not affected.
-    assert (
-        ask_for_mail(client, "/password/forgot", "other@example.com", "203.0.113.9").status_code
-        == 302
-    )
-
-
-def test_one_client_cannot_mail_many_inboxes(layout, database_url):
-    app = make_app(
-        layout, database_url, RATELIMIT_ENABLED=True, MAIL_RATE_LIMIT_PER_CLIENT="3/hour"
-    )
-    client = app.test_client()
-    for number in range(3):
-        url = ["/password/forgot", "/confirm/resend"][number % 2]
-        assert ask_for_mail(client, url, f"person-{number}@example.com").status_code == 302
-    assert ask_for_mail(client, "/password/forgot", "one-more@example.com").status_code == 429
-    assert (
-        ask_for_mail(client, "/password/forgot", "one-more@example.com", "192.0.2.8").status_code
-        == 302
-    )
-    with app.app_context():
-        db.engine.dispose()
-
-
-def test_a_burst_of_parallel_requests_cannot_outrun_the_mail_limit(throttled_app):
-    """Counted before the work: only the limit's worth of emails are queued."""
-    import threading
-
-    allowed = smallest_amount(throttled_app, "MAIL_RATE_LIMIT_PER_ADDRESS")
-    clients = [throttled_app.test_client() for _ in range(20)]
-    for client in clients:
-        client.csrf_token()
-    start, statuses = threading.Barrier(len(clients)), []
-
-    def ask(number, client):
-        start.wait(timeout=30)
-        response = ask_for_mail(
-            client, "/password/forgot", "victim@example.com", f"198.51.100.{number + 1}"
-        )
-        statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=ask, args=pair) for pair in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert sorted(statuses) == [302] * allowed + [429] * (len(clients) - allowed)
-    assert emails_to(throttled_app, "victim@example.com") == allowed
 
 
 def test_the_email_change_form_shares_the_password_guess_budget(throttled_app, writer):
