@@ -1,11 +1,18 @@
-"""Jinja filters both layouts share: how dates, excerpts and devices read on every page."""
+"""Jinja filters both layouts share: how dates, numbers, excerpts and devices read on every page.
+
+Dates and numbers are written the way the page's language writes them
+(shared_web.languages): "23 Nov 2026" in English, "2026年11月23日" in Chinese.
+Machine-readable times (`<time datetime>`, the Atom feed) stay ISO 8601.
+"""
 
 from datetime import datetime
 
+import flask_babel
 from markupsafe import Markup
 
 from shared_models.models import as_utc
 from shared_models.sessions import describe_device
+from shared_web.languages import current_language
 
 # A summary's length in characters: two or three lines in a list, and what search
 # engines show of a page's description.
@@ -13,13 +20,22 @@ EXCERPT_LENGTH = 220
 
 
 def format_date(moment: datetime | None) -> str:
-    """'23 Nov 2026'."""
-    return as_utc(moment).strftime("%-d %b %Y") if moment else ""
+    """'23 Nov 2026', '2026年11月23日'."""
+    if not moment:
+        return ""
+    return flask_babel.format_date(as_utc(moment), current_language().date_format)
 
 
 def format_datetime(moment: datetime | None) -> str:
-    """'23 Nov 2026, 14:05 UTC'."""
-    return as_utc(moment).strftime("%-d %b %Y, %H:%M UTC") if moment else ""
+    """'23 Nov 2026, 14:05 UTC', '2026年11月23日 14:05 UTC'."""
+    if not moment:
+        return ""
+    return flask_babel.format_datetime(as_utc(moment), current_language().datetime_format)
+
+
+def format_number(number: int) -> str:
+    """'1,234' in English and in Chinese alike, but as each language writes it."""
+    return flask_babel.format_number(number)
 
 
 def isoformat(moment: datetime | None) -> str:
@@ -36,10 +52,16 @@ def excerpt(post, length: int = EXCERPT_LENGTH) -> str:
     return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
 
 
+def device(user_agent: str) -> str:
+    """'Firefox on Linux', in the page's language."""
+    return describe_device(user_agent, translate=flask_babel.gettext)
+
+
 TEMPLATE_FILTERS = {
     "date": format_date,
     "datetime": format_datetime,
+    "number": format_number,
     "isoformat": isoformat,
     "excerpt": excerpt,
-    "device": describe_device,
+    "device": device,
 }

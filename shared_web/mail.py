@@ -22,9 +22,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
+from flask_babel import force_locale, ngettext
 
 from shared_models import tokens
 from shared_models.models import EmailKind, OutboundEmail, as_utc, utcnow
+from shared_web.languages import language_named
 
 
 class TemporaryFailure(Exception):
@@ -60,9 +62,9 @@ def public_link(endpoint: str, **values) -> str:
 
 
 def _lasting(duration: timedelta) -> str:
-    """'48 hours', '1 hour': how long a link works, as its email says."""
+    """'48 hours', '1 hour': how long a link works, as its email says (in its language)."""
     hours = int(duration.total_seconds() // 3600)
-    return f"{hours} hour{'s' if hours != 1 else ''}"
+    return ngettext("%(num)d hour", "%(num)d hours", hours)
 
 
 def _links(email: OutboundEmail) -> dict[str, str]:
@@ -90,20 +92,29 @@ def _links(email: OutboundEmail) -> dict[str, str]:
 
 
 def _render(email: OutboundEmail, links: dict[str, str]) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) from the layout's emails/<kind>.txt and .html."""
-    context = {
-        "email": email,
-        "user": email.user,
-        "data": email.data,
-        "links": links,
-        "confirm_lasts": _lasting(tokens.CONFIRM_EMAIL.max_age),
-        "reset_lasts": _lasting(tokens.RESET_PASSWORD.max_age),
-        "change_lasts": _lasting(tokens.CHANGE_EMAIL.max_age),
-    }
-    environment = current_app.jinja_env
-    text = environment.get_template(f"emails/{email.kind}.txt").make_module(context)
-    subject = str(text.subject).strip()
-    html = environment.get_template(f"emails/{email.kind}.html").render(context, subject=subject)
+    """(subject, plain text, HTML) from the layout's emails/<kind>.txt and .html.
+
+    Written in the email's own language (shared_models.outbox decided it when the
+    email was queued), whatever page or worker renders it.
+    """
+    language = language_named(email.language)
+    with force_locale(language.locale):
+        context = {
+            "email": email,
+            "user": email.user,
+            "data": email.data,
+            "links": links,
+            "language": language,
+            "confirm_lasts": _lasting(tokens.CONFIRM_EMAIL.max_age),
+            "reset_lasts": _lasting(tokens.RESET_PASSWORD.max_age),
+            "change_lasts": _lasting(tokens.CHANGE_EMAIL.max_age),
+        }
+        environment = current_app.jinja_env
+        text = environment.get_template(f"emails/{email.kind}.txt").make_module(context)
+        subject = str(text.subject).strip()
+        html = environment.get_template(f"emails/{email.kind}.html").render(
+            context, subject=subject
+        )
     return subject, str(text).strip() + "\n", html
 
 
