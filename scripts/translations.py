@@ -16,6 +16,7 @@ language without this step; tests/test_translations.py fails when any of them
 is stale, or when a message has no translation.
 """
 
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ LANGUAGES = ["zh_Hans"]
 KEYWORDS = ["_l", "lazy_gettext", "lazy_ngettext:1,2"]
 # A comment starting so, just before a message, is shown to its translators.
 COMMENT_TAG = "Translators:"
+# The header line pybabel rewrites with the current time on every extract.
+STAMP = re.compile(r'^"POT-Creation-Date: [^"]*"$', re.MULTILINE)
 # What never holds a message: where the catalogues and static files live, and bytecode.
 NOT_SOURCES = {"translations", "static", "__pycache__"}
 
@@ -123,11 +126,23 @@ def pybabel(*arguments: str | Path) -> None:
     subprocess.run(command, cwd=ROOT, check=True)
 
 
+def keep_unless_messages_changed(before: dict[Path, str]) -> None:
+    """Put back a file whose only change is the time pybabel stamps into its header.
+
+    Otherwise every run would show every catalogue as changed, new messages or not.
+    """
+    for path, old in before.items():
+        if path.exists() and STAMP.sub("", path.read_text()) == STAMP.sub("", old):
+            path.write_text(old)
+
+
 def main() -> int:
     everyone = catalogues()
     keywords = [argument for keyword in KEYWORDS for argument in ("-k", keyword)]
     for catalogue in everyone:
         print(f"\n{catalogue.name()}/")
+        files = [catalogue.template, *(catalogue.po_file(language) for language in LANGUAGES)]
+        before = {path: path.read_text() for path in files if path.exists()}
         pybabel(
             "extract", "-F", MAPPING, *keywords, "-c", COMMENT_TAG, "--add-location=file",
             "--sort-by-file", "--project=Inkpot", "-o", catalogue.template,
@@ -139,6 +154,7 @@ def main() -> int:
                 "update", "-i", catalogue.template, "-d", catalogue.directory, "-l", language,
                 "--init-missing", "--no-fuzzy-matching", "--ignore-obsolete",
             )  # fmt: skip
+        keep_unless_messages_changed(before)
         pybabel("compile", "-d", catalogue.directory, "--statistics")
     return 0
 

@@ -5,7 +5,7 @@ Dates and numbers are written the way the page's language writes them
 Machine-readable times (`<time datetime>`, the Atom feed) stay ISO 8601.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import flask_babel
 from markupsafe import Markup
@@ -38,6 +38,12 @@ def format_number(number: int) -> str:
     return flask_babel.format_number(number)
 
 
+def lasting(duration: timedelta) -> str:
+    """'48 hours', '1 hour': how long an emailed link works, in the page's or email's language."""
+    hours = int(duration.total_seconds() // 3600)
+    return flask_babel.ngettext("%(num)d hour", "%(num)d hours", hours)
+
+
 def isoformat(moment: datetime | None) -> str:
     """RFC 3339, as Atom feeds and <time datetime> want it."""
     return as_utc(moment).isoformat(timespec="seconds") if moment else ""
@@ -62,6 +68,7 @@ TEMPLATE_FILTERS = {
     "datetime": format_datetime,
     "number": format_number,
     "isoformat": isoformat,
+    "lasting": lasting,
     "excerpt": excerpt,
     "device": device,
 }

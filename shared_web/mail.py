@@ -14,7 +14,6 @@ logged, so `make run` needs no mail server at all).
 
 import smtplib
 import ssl
-from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -22,10 +21,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale
 
 from shared_models import tokens
 from shared_models.models import EmailKind, OutboundEmail, as_utc, utcnow
+from shared_web.formatting import lasting
 from shared_web.languages import language_named
 
 
@@ -59,12 +59,6 @@ def public_link(endpoint: str, **values) -> str:
     base = urlsplit(link_base())
     urls = current_app.url_map.bind(base.netloc, url_scheme=base.scheme)
     return urls.build(endpoint, values, force_external=True)
-
-
-def _lasting(duration: timedelta) -> str:
-    """'48 hours', '1 hour': how long a link works, as its email says (in its language)."""
-    hours = int(duration.total_seconds() // 3600)
-    return ngettext("%(num)d hour", "%(num)d hours", hours)
 
 
 def _links(email: OutboundEmail) -> dict[str, str]:
@@ -105,9 +99,9 @@ def _render(email: OutboundEmail, links: dict[str, str]) -> tuple[str, str, str]
             "data": email.data,
             "links": links,
             "language": language,
-            "confirm_lasts": _lasting(tokens.CONFIRM_EMAIL.max_age),
-            "reset_lasts": _lasting(tokens.RESET_PASSWORD.max_age),
-            "change_lasts": _lasting(tokens.CHANGE_EMAIL.max_age),
+            "confirm_lasts": lasting(tokens.CONFIRM_EMAIL.max_age),
+            "reset_lasts": lasting(tokens.RESET_PASSWORD.max_age),
+            "change_lasts": lasting(tokens.CHANGE_EMAIL.max_age),
         }
         environment = current_app.jinja_env
         text = environment.get_template(f"emails/{email.kind}.txt").make_module(context)

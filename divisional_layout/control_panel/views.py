@@ -15,6 +15,7 @@ from divisional_layout.control_panel.forms import (
     TokenForm,
 )
 from shared_models import RuleViolation, accounts, api_tokens, publishing, queries, sessions
+from shared_models.tokens import CHANGE_EMAIL
 from shared_web.throttling import throttle_mail, throttle_password_checks
 
 
@@ -163,7 +164,9 @@ def change_email():
                 "success",
             )
             return redirect(url_for("control_panel.account"))
-    return render_template("control_panel/account_email.html", form=form)
+    return render_template(
+        "control_panel/account_email.html", form=form, link_lasts=CHANGE_EMAIL.max_age
+    )
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from flask_login import current_user
 from divisional_layout.home import bp
 from divisional_layout.home.forms import EmailLinkForm, LoginForm, NewPasswordForm, SignupForm
 from shared_models import RuleViolation, accounts, queries
+from shared_models.tokens import CONFIRM_EMAIL
 from shared_web import languages
 from shared_web.auth import sign_in, sign_out
 from shared_web.extensions import limiter
@@ -86,7 +87,7 @@ def resend_confirmation():
         else:
             flash(_("We sent an email to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("home.resend_confirmation"))
-    return render_template("home/confirm_resend.html", form=form)
+    return render_template("home/confirm_resend.html", form=form, link_lasts=CONFIRM_EMAIL.max_age)
 
 
 @bp.route("/login", methods=["GET", "POST"])

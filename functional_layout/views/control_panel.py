@@ -23,6 +23,7 @@ from functional_layout.forms.control_panel import (
     TokenForm,
 )
 from shared_models import RuleViolation, accounts, api_tokens, publishing, queries, sessions
+from shared_models.tokens import CHANGE_EMAIL
 from shared_web.throttling import throttle_mail, throttle_password_checks
 
 bp = Blueprint("control_panel", __name__, url_prefix="/dashboard")
@@ -173,7 +174,9 @@ def change_email():
                 "success",
             )
             return redirect(url_for("control_panel.account"))
-    return render_template("control_panel/account_email.html", form=form)
+    return render_template(
+        "control_panel/account_email.html", form=form, link_lasts=CHANGE_EMAIL.max_age
+    )
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
