@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 LAYOUT ?= functional
 PYTEST_ARGS ?=
 
-.PHONY: install install-production run test lint serve bench compare screenshots clean
+.PHONY: install install-production run test lint serve bench compare screenshots translations clean
 
 # .venv with an up-to-date pip, from the first Python 3.11+ (or PYTHON).
 define create_venv
@@ -59,6 +59,11 @@ compare: install
 
 screenshots: install
 	$(BIN)/python scripts/screenshots.py
+
+# Extract every catalogue's messages, update its .po files and compile them (pybabel).
+# The compiled .mo files are committed: a fresh clone speaks every language without this.
+translations: install
+	$(BIN)/python scripts/translations.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

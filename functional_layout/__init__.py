@@ -10,6 +10,9 @@ from shared_web.config import INSTANCE_PATH, load_config
 def create_app(config: dict | None = None) -> Flask:
     """Build the site; `config` overrides settings read from the environment."""
     app = Flask(__name__, instance_path=str(INSTANCE_PATH))
+    # One catalogue for the whole site (translations/), as one templates/ holds every
+    # area's pages; shared_web merges the catalogue of the domain's messages under it.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = "translations"
     load_config(app, config)
 
     shared_web.init_app(app)

@@ -28,7 +28,7 @@ SCHEMAS_MODULES = {
     "functional": "functional_layout.schemas.{area}",
     "divisional": "divisional_layout.{area}.schemas",
 }
-PIECES = ("views", "forms", "schemas", "templates", "static")
+PIECES = ("views", "forms", "schemas", "templates", "static", "translations")
 
 
 def build_app(layout: str):
@@ -109,6 +109,7 @@ def area_pieces(layout: str, app) -> dict[str, dict[str, str]]:
         else:
             static = f"{relative(app.static_folder)}/ (shared) at `{app.static_url_path}/`"
         pieces[area] = {
+            "translations": area_catalogue(app, area),
             "views": ", ".join(sorted(views)),
             "forms": module_file(FORMS_MODULES[layout].format(area=area)),
             "schemas": module_file(SCHEMAS_MODULES[layout].format(area=area)),
@@ -116,6 +117,22 @@ def area_pieces(layout: str, app) -> dict[str, dict[str, str]]:
             "static": static,
         }
     return pieces
+
+
+def catalogues(app) -> list[Path]:
+    """The translation folders the app merges (Flask-Babel's), the shared ones first."""
+    return [Path(d).resolve() for d in app.extensions["babel"].translation_directories]
+
+
+def area_catalogue(app, area: str) -> str:
+    """Where an area's words are translated: its own catalogue, or the app's, or none."""
+    package = Path(app.root_path)
+    own = [d for d in catalogues(app) if d.parent == package / area]
+    if own:
+        return f"{relative(own[0])}/"
+    if area == "api":
+        return "— (the API's words stay English)"
+    return f"{relative(package / 'translations')}/ (shared)"
 
 
 def email_templates(app) -> str:
@@ -144,6 +161,21 @@ def area_table(apps) -> str:
     rows.append(shared)
     rows.append(
         "| app-wide | emails | {} | {} |".format(*(email_templates(app) for app in apps.values()))
+    )
+    rows.append(
+        "| app-wide | translations of the base templates, errors, emails | {} | {} |".format(
+            *(f"{relative(Path(app.root_path) / 'translations')}/" for app in apps.values())
+        )
+    )
+    functional = apps["functional"]
+    shared_catalogues = [
+        f"{relative(d)}/"
+        for d in catalogues(functional)
+        if not d.is_relative_to(functional.root_path)
+    ]
+    rows.append(
+        f"| both apps | translations of the domain's and shared_web's words "
+        f"| {', '.join(shared_catalogues)} | the same |"
     )
     return "\n".join(rows)
 
@@ -259,6 +291,44 @@ bearer tokens, problem details, cursors and the flask-smorest binding in
 `shared_web/`, the rules in `shared_models/`, which is why the two `api` areas
 can serve a byte-identical OpenAPI document.
 
+## Where the translations live
+
+The interface speaks English and Simplified Chinese, through Flask-Babel and
+gettext catalogues (`translations/<locale>/LC_MESSAGES/messages.po`, compiled
+to `.mo`). Where the catalogues sit follows each layout's own rule:
+
+- **Functional**: one `functional_layout/translations/`, beside the one
+  `templates/` and the one `static/`. A translator opens one file and sees the
+  whole site; a word used in several areas ("Published", "Draft") is there
+  once, translated once. The cost is the layout's usual one: every area's
+  change to its words lands in the same file.
+- **Divisional**: each area with pages keeps its catalogue in its own package
+  (`home/translations/`, `control_panel/translations/`, …), next to the views,
+  forms and templates whose words it holds, and the app keeps one
+  (`divisional_layout/translations/`) for the base template, the macros and the
+  error pages. An area moves, or is handed to a team, with its words; a change
+  to one area's words touches only its catalogue. The costs: a word several
+  areas use is in several catalogues and translated in each (the table's
+  headings, "Published", "Draft"), `make translations` works through five
+  catalogues instead of one, and the separation is only on disk: Flask-Babel
+  merges every directory in `BABEL_TRANSLATION_DIRECTORIES` into one
+  dictionary per language, so two areas cannot translate the same English
+  words two ways (the later directory would win, silently; a `pgettext`
+  context is how one would tell them apart). tests/test_translations.py holds
+  both layouts to the same words and the same translations.
+- **Both**: the domain's rule messages ("That username is taken.") are English
+  message ids marked with `N_` in `shared_models/`, translated once in
+  `shared_models/translations/` when a page shows them
+  (`shared_web.languages.translate_violation`), never per layout; the JSON API
+  shows the English text. `shared_web/translations/` holds the words of what
+  every app shares (the validators' messages, the sign-in prompt). Both apps
+  merge these two under their own catalogues.
+
+The API area has no catalogue in either layout: its messages, its reference
+page included, are part of its contract and stay English. `make translations`
+(scripts/translations.py) runs `pybabel extract`, `update` and `compile` for
+every catalogue, each reading only its own package's files.
+
 ## Moving an area from one layout to the other
 
 Functional → divisional, for an area `AREA` (e.g. `admin`):
@@ -276,7 +346,10 @@ Functional → divisional, for an area `AREA` (e.g. `admin`):
 5. Move the area's static files to `AREA/static/` and change their
    `url_for('static', filename=...)` to `url_for('AREA.static', filename=...)`;
    add an nginx `location` for the area's static URL.
-6. Register `AREA.bp` in `create_app` as before, run `make test` (the parity
+6. Add `AREA` to `TRANSLATED_AREAS` in `divisional_layout/__init__.py` and run
+   `make translations`: the area's words move from the app's catalogue to
+   `AREA/translations/` (copy their translations over from the old `.po`).
+7. Register `AREA.bp` in `create_app` as before, run `make test` (the parity
    tests compare URL maps and rendered pages) and `make compare`.
 
 Divisional → functional is the same list backwards.

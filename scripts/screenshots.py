@@ -2,7 +2,8 @@
 
 Each layout is served on a free loopback port from one throwaway database holding the demo
 data, and Debian's Chromium (driven by Playwright, nothing downloaded) takes the pictures into
-docs/screenshots/<layout>-<page>-<width>.png.
+docs/screenshots/<layout>-<page>-<width>.png. The home page and a post are taken in Chinese
+too (`-zh` pages), by a browser set to Chinese; they need a CJK font (fonts-noto-cjk).
 """
 
 import base64
@@ -57,15 +58,22 @@ def prepare_database(layout: str, database_url: str) -> Post:
     return post
 
 
-def pages(post: Post) -> list[tuple[str, str, str | None]]:
-    """(name, path, who is signed in) for every picture."""
+# The browser's language setting for each language of the pictures.
+BROWSER_LOCALES = {"en": "en-GB", "zh-Hans": "zh-CN"}
+
+
+def pages(post: Post) -> list[tuple[str, str, str | None, str]]:
+    """(name, path, who is signed in, language) for every picture."""
     return [
-        ("home", "/", None),
-        ("site", "/sites/ada/", None),
-        ("post", f"/sites/ada/{post.slug}", None),
-        ("dashboard", "/dashboard/", WRITER),
-        ("editor", f"/dashboard/posts/{post.id}/edit", WRITER),
-        ("admin", "/admin/", DEMO_ADMIN),
+        ("home", "/", None, "en"),
+        ("site", "/sites/ada/", None, "en"),
+        ("post", f"/sites/ada/{post.slug}", None, "en"),
+        ("dashboard", "/dashboard/", WRITER, "en"),
+        ("editor", f"/dashboard/posts/{post.id}/edit", WRITER, "en"),
+        ("admin", "/admin/", DEMO_ADMIN, "en"),
+        ("home-zh", "/", None, "zh-Hans"),
+        ("post-zh", f"/sites/ada/{post.slug}", None, "zh-Hans"),
+        ("dashboard-zh", "/dashboard/", WRITER, "zh-Hans"),
     ]
 
 
@@ -144,15 +152,17 @@ def photograph(browser, layout: str, base_url: str, post: Post) -> list[Path]:
     darkroom = browser.new_page()  # a blank page (no CSP) where screenshots are quantized
     try:
         for size_name, viewport in SIZES.items():
-            tabs = {}  # one browser tab per person, signed in once
-            for page_name, path, email in pages(post):
-                if email not in tabs:
-                    tabs[email] = open_tab(browser, viewport, base_url, email)
-                tab = tabs[email]
+            tabs = {}  # one browser tab per person and language, signed in once
+            for page_name, path, email, language in pages(post):
+                if (email, language) not in tabs:
+                    tabs[email, language] = open_tab(browser, viewport, base_url, email, language)
+                tab = tabs[email, language]
                 response = tab.goto(base_url + path)
                 assert response is not None and response.ok, (
                     f"{layout} {path}: {response and response.status}"
                 )
+                drawn_in = tab.evaluate("document.documentElement.lang")
+                assert drawn_in == language, f"{layout} {path} is in {drawn_in}, not {language}"
                 target = OUTPUT / f"{layout}-{page_name}-{size_name}.png"
                 screenshot = tab.screenshot(full_page=False, animations="disabled", caret="hide")
                 save_small_png(darkroom, screenshot, target)
@@ -164,17 +174,19 @@ def photograph(browser, layout: str, base_url: str, post: Post) -> list[Path]:
     return taken
 
 
-def open_tab(browser, viewport: dict, base_url: str, email: str | None):
-    """A tab in a fresh context at this size, signed in as `email` unless it is None."""
-    context = browser.new_context(viewport=viewport, color_scheme="light")
+def open_tab(browser, viewport: dict, base_url: str, email: str | None, language: str):
+    """A tab in a fresh context at this size and language, signed in as `email` unless None."""
+    context = browser.new_context(
+        viewport=viewport, color_scheme="light", locale=BROWSER_LOCALES[language]
+    )
     context.set_default_timeout(15_000)
     tab = context.new_page()
     if email:
         tab.goto(base_url + "/login")
-        tab.get_by_label("Email").fill(email)
-        tab.get_by_label("Password").fill(DEMO_PASSWORD)
+        tab.locator("#email").fill(email)
+        tab.locator("#password").fill(DEMO_PASSWORD)
         with tab.expect_navigation():
-            tab.get_by_role("button", name="Sign in").click()
+            tab.locator("form.card button[type=submit]").click()
         assert tab.url.endswith("/dashboard/"), f"signing in as {email} failed: {tab.url}"
     return tab
 

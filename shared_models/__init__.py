@@ -20,11 +20,21 @@ from shared_models.database import db
 from shared_models.errors import RuleViolation
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "migrations")
+# The translations of the domain's rule messages (its `N_` marks), which every app merges in.
+TRANSLATIONS_DIRECTORY = str(Path(__file__).resolve().parent / "translations")
 
 # Batch mode lets later migrations alter SQLite tables, which cannot ALTER in place.
 migrate = Migrate(directory=MIGRATIONS_DIRECTORY, render_as_batch=True, compare_type=True)
 
-__all__ = ["MIGRATIONS_DIRECTORY", "RuleViolation", "db", "init_app", "migrate", "models"]
+__all__ = [
+    "MIGRATIONS_DIRECTORY",
+    "TRANSLATIONS_DIRECTORY",
+    "RuleViolation",
+    "db",
+    "init_app",
+    "migrate",
+    "models",
+]
 
 
 def init_app(app) -> None:

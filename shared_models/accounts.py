@@ -8,6 +8,7 @@ owner of a registered address gets a note where a stranger would get a link.
 """
 
 import re
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from shared_models import audit, outbox, sessions, tokens
 from shared_models.database import db
-from shared_models.errors import RuleViolation
+from shared_models.errors import N_, RuleViolation
 from shared_models.models import (
     EMAIL_MAX,
     PASSWORD_MAX,
@@ -78,24 +79,29 @@ def check_username(username: str) -> str:
     name = normalize_username(username)
     if not (username.isascii() and USERNAME_PATTERN.fullmatch(name)):
         raise RuleViolation(
-            f"Use {USERNAME_MIN}–{USERNAME_MAX} characters: letters a–z, digits and hyphens.",
+            N_("Use %(min)s–%(max)s characters: letters a–z, digits and hyphens."),
             field="username",
+            min=USERNAME_MIN,
+            max=USERNAME_MAX,
         )
     # A username may one day be a host name (ada.example.com): hyphens go between
     # letters or digits, and a doubled one would also allow IDNA's `xn--` prefix.
     if name.startswith("-") or name.endswith("-") or "--" in name:
         raise RuleViolation(
-            "Hyphens go between letters or digits: not first, not last, not two in a row.",
+            N_("Hyphens go between letters or digits: not first, not last, not two in a row."),
             field="username",
         )
     if name in RESERVED_USERNAMES:
-        raise RuleViolation("That name is reserved. Please pick another.", field="username")
+        raise RuleViolation(N_("That name is reserved. Please pick another."), field="username")
     return name
+
+
+PASSWORD_LENGTH = N_("Use %(min)s to %(max)s characters.")
 
 
 def check_new_password(password: str, field: str = "password") -> None:
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise RuleViolation(f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.", field=field)
+        raise RuleViolation(PASSWORD_LENGTH, field=field, min=PASSWORD_MIN, max=PASSWORD_MAX)
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -108,7 +114,7 @@ def check_email(email: str, field: str = "email") -> str:
     """Return the normalized address, or raise RuleViolation; whether it has an account is moot."""
     email = normalize_email(email)
     if not email or len(email) > EMAIL_MAX or "@" not in email:
-        raise RuleViolation("Enter a valid email address.", field=field)
+        raise RuleViolation(N_("Enter a valid email address."), field=field)
     check_storable(email, field=field)
     return email
 
@@ -123,51 +129,69 @@ def _check_new_account(username: str, email: str, password: str) -> tuple[str, s
     email = check_email(email)
     check_new_password(password)
     if db.session.execute(select(User.id).where(User.username == name)).first():
-        raise RuleViolation("That username is taken.", field="username")
+        raise RuleViolation(N_("That username is taken."), field="username")
     return name, email
 
 
-def _add_user(name: str, email: str, password: str, confirmed: bool) -> User:
+# A new site's title, until its owner names it.
+DEFAULT_SITE_TITLE = N_("%(username)s's blog")
+
+
+def _add_user(
+    name: str, email: str, password: str, confirmed: bool, translate: Callable[[str], str]
+) -> User:
+    """Add a user and their site; `translate` writes the site's first title in their language."""
     user = User(
         username=name,
         email=email,
         password_hash=_hash_password(password),
         email_confirmed_at=utcnow() if confirmed else None,
     )
-    user.site = Site(slug=name, title=f"{name}'s blog", tagline="")
+    title = translate(DEFAULT_SITE_TITLE) % {"username": name}
+    user.site = Site(slug=name, title=title, tagline="")
     db.session.add(user)
     db.session.flush()
     audit.record_event(audit.USER_SIGNUP, actor=user, target=user, detail=name)
     return user
 
 
-def sign_up(username: str, email: str, password: str, confirmed: bool = False) -> User:
+def sign_up(
+    username: str,
+    email: str,
+    password: str,
+    confirmed: bool = False,
+    translate: Callable[[str], str] = str,
+) -> User:
     """Create a user with their own site (slug = username); commit and return the user.
 
     For the command line, the demo data and tests, which name the address
     outright; the sign-up form goes through `register`, which never says whether
     an address is taken. `confirmed=False` leaves the account waiting for its
-    confirmation link.
+    confirmation link. `translate` writes the site's first title in the language
+    of whoever signs up (a page passes gettext); it stays as written, like any title.
     """
     name, email = _check_new_account(username, email, password)
     if db.session.execute(select(User.id).where(User.email == email)).first():
-        raise RuleViolation("An account with that email already exists.", field="email")
-    user = _add_user(name, email, password, confirmed)
+        raise RuleViolation(N_("An account with that email already exists."), field="email")
+    user = _add_user(name, email, password, confirmed, translate)
     db.session.commit()
     return user
 
 
-def register(username: str, email: str, password: str) -> None:
+def register(
+    username: str, email: str, password: str, translate: Callable[[str], str] = str
+) -> None:
     """The sign-up form: a new, unconfirmed account and its confirmation link; commits.
 
     A registered address gets no second account: its owner is told someone
     tried. The password is hashed either way, so the answer takes as long.
+    `translate` as for sign_up.
     """
     name, email = _check_new_account(username, email, password)
     try:
         owner = get_user_by_email(email)
         if owner is None:
-            user = _add_user(name, email, password, confirmed=False)
+            user = _add_user(name, email, password, confirmed=False, translate=translate)
             outbox.queue_email(EmailKind.CONFIRM_EMAIL, user.email, user)
         else:
             _hash_password(password)
@@ -177,7 +201,7 @@ def register(username: str, email: str, password: str) -> None:
         # A parallel sign-up took the name or the address between the checks and the commit.
         db.session.rollback()
         if db.session.execute(select(User.id).where(User.username == name)).first():
-            raise RuleViolation("That username is taken.", field="username") from None
+            raise RuleViolation(N_("That username is taken."), field="username") from None
         # The address: its own sign-up sent the confirmation link.
 
 
@@ -266,7 +290,7 @@ def change_password(
     if not check_password_hash(user.password_hash, current_password):
         audit.record_event(audit.USER_PASSWORD_CHANGE_FAILED, actor=user, target=user)
         db.session.commit()
-        raise RuleViolation("That is not your current password.", field="current_password")
+        raise RuleViolation(N_("That is not your current password."), field="current_password")
     check_new_password(new_password, field="new_password")
     user.password_hash = _hash_password(new_password)
     sessions.end_sessions(user, keep=keep_session)
@@ -319,10 +343,10 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
     if not check_password_hash(user.password_hash, current_password):
         audit.record_event(audit.USER_PASSWORD_CHANGE_FAILED, actor=user, target=user)
         db.session.commit()
-        raise RuleViolation("That is not your current password.", field="current_password")
+        raise RuleViolation(N_("That is not your current password."), field="current_password")
     new_email = check_email(new_email, field="new_email")
     if new_email == user.email:
-        raise RuleViolation("That is already your email address.", field="new_email")
+        raise RuleViolation(N_("That is already your email address."), field="new_email")
     owner = get_user_by_email(new_email)
     if owner is None:
         outbox.queue_email(EmailKind.CONFIRM_NEW_EMAIL, new_email, user)
@@ -350,6 +374,13 @@ def _change_email(token: str) -> User:
     return user
 
 
+def set_language(user: User, language_tag: str) -> None:
+    """Remember the language the user reads the site in (a tag the caller offered: `zh-Hans`)."""
+    if user.locale != language_tag:
+        user.locale = language_tag
+        db.session.commit()
+
+
 def sign_out_other_sessions(user: User, keep_session: str | None) -> int:
     """End every session of the user but this one; return how many ended."""
     ended = sessions.end_sessions(user, keep=keep_session)
@@ -362,9 +393,9 @@ def sign_out_other_sessions(user: User, keep_session: str | None) -> int:
 def suspend_user(admin: User, user: User) -> None:
     """Suspend a user: they can't sign in, their sessions end, their site goes dark."""
     if user.id == admin.id:
-        raise RuleViolation("You cannot suspend yourself.")
+        raise RuleViolation(N_("You cannot suspend yourself."))
     if user.is_admin:
-        raise RuleViolation("Admins cannot be suspended from the admin area.")
+        raise RuleViolation(N_("Admins cannot be suspended from the admin area."))
     if user.is_suspended:
         return
     user.is_suspended = True

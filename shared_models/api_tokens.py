@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from shared_models import audit
 from shared_models.database import db
-from shared_models.errors import RuleViolation
+from shared_models.errors import N_, RuleViolation
 from shared_models.models import API_TOKEN_NAME_MAX, ApiToken, TokenScope, User, as_utc, utcnow
 from shared_models.text_rules import check_text
 
@@ -47,10 +47,10 @@ def live_tokens(user: User) -> list[ApiToken]:
 def create_token(user: User, name: str, scope: str) -> tuple[ApiToken, str]:
     """Make a token for the user; commit, and return it with its secret (shown once, never kept)."""
     name = check_text(
-        name, "name", API_TOKEN_NAME_MAX, required="Give the token a name, to know it by later."
+        name, "name", API_TOKEN_NAME_MAX, required=N_("Give the token a name, to know it by later.")
     )
     if scope not in set(TokenScope):
-        raise RuleViolation("Choose read or write.", field="scope")
+        raise RuleViolation(N_("Choose read or write."), field="scope")
     live = db.session.execute(
         select(func.count(ApiToken.id)).where(
             ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
@@ -58,7 +58,8 @@ def create_token(user: User, name: str, scope: str) -> tuple[ApiToken, str]:
     ).scalar_one()
     if live >= MAX_LIVE_TOKENS:
         raise RuleViolation(
-            f"You have {MAX_LIVE_TOKENS} tokens already. Revoke one you no longer use first."
+            N_("You have %(count)s tokens already. Revoke one you no longer use first."),
+            count=MAX_LIVE_TOKENS,
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, scope=scope, secret_hash=_hash(secret))

@@ -36,7 +36,9 @@ def record_event(
     event = AuditEvent(
         action=action,
         actor=actor,
-        target_type=type(target).__name__.lower() if target is not None else None,
+        # __class__, not type(): a proxy of the target (Flask-Login's current_user) names
+        # the class of what it stands for, where type() would name the proxy's own.
+        target_type=target.__class__.__name__.lower() if target is not None else None,
         target_id=getattr(target, "id", None),
         # A long detail (a post title, an email) is cut rather than refused: the event matters more.
         detail=detail[:AUDIT_DETAIL_MAX],

@@ -40,6 +40,8 @@ AUDIT_DETAIL_MAX = 500
 USER_AGENT_MAX = 200
 ADDRESS_MAX = 45  # the longest text form of an IPv6 address
 API_TOKEN_NAME_MAX = 100
+# A BCP 47 language tag such as `zh-Hans`: the language a user reads the site in.
+LANGUAGE_TAG_MAX = 35
 EMAIL_ERROR_MAX = 500
 
 
@@ -77,6 +79,8 @@ class User(db.Model):
     is_suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The language the user chose to read the site in; None until they choose.
+    locale: Mapped[str | None] = mapped_column(String(LANGUAGE_TAG_MAX))
     # When the owner opened the link sent to their address; until then the
     # account cannot sign in and its site is not public.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -323,6 +327,9 @@ class OutboundEmail(db.Model):
     )
     # Plain facts the message needs besides the user (never a secret).
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The language it is written in: its recipient's choice, else that of the page
+    # that sent it (None: the default language). See shared_models.outbox.
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_TAG_MAX))
     status: Mapped[str] = mapped_column(String(10), default=EmailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Unsent after this moment, the message is relayed to the worker again.

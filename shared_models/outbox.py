@@ -27,12 +27,23 @@ from shared_models.models import EMAIL_ERROR_MAX, EmailStatus, OutboundEmail, Us
 # The ids of the emails this session's transaction added, handed over after it commits.
 _NEW_EMAILS = "inkpot.new_emails"
 _EXTENSION = "inkpot.outbox"
+_LANGUAGE = "inkpot.outbox.language"
 UNSENT = (EmailStatus.PENDING, EmailStatus.SENDING)
 
 
 def on_commit(app, hand_over: Callable[[int], None]) -> None:
     """Have `hand_over(email_id)` called for each new email once its transaction commits."""
     app.extensions[_EXTENSION] = hand_over
+
+
+def language_of_request(app, language: Callable[[], str | None]) -> None:
+    """Have `language()` name the language of the page being answered, if any (`zh-Hans`).
+
+    An email is written in its recipient's chosen language (`User.locale`), or
+    else in the language of the page that asked for it: the visitor reading the
+    sign-up page in Chinese gets the confirmation link in Chinese.
+    """
+    app.extensions[_LANGUAGE] = language
 
 
 def relay_delay() -> timedelta:
@@ -47,12 +58,18 @@ def queue_email(kind: str, to_address: str, user: User | None = None, **data) ->
         to_address=to_address,
         user=user,
         data=data,
+        language=(user.locale if user is not None else None) or _page_language(),
         relay_after=utcnow() + relay_delay(),
     )
     db.session.add(email)
     db.session.flush()
     db.session.info.setdefault(_NEW_EMAILS, []).append(email.id)
     return email
+
+
+def _page_language() -> str | None:
+    language = current_app.extensions.get(_LANGUAGE)
+    return language() if language is not None else None
 
 
 @event.listens_for(Session, "after_commit")

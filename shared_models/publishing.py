@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared_models import audit
 from shared_models.database import db
-from shared_models.errors import RuleViolation
+from shared_models.errors import N_, RuleViolation
 from shared_models.models import (
     EXCERPT_LENGTH,
     POST_BODY_MAX,
@@ -134,7 +134,7 @@ def unique_post_slug(site: Site, title: str, exclude_post_id: int | None = None)
 
 def _check_post_fields(title: str, body: str) -> str:
     check_text(body, "body", POST_BODY_MAX, strip=False)
-    return check_text(title, "title", POST_TITLE_MAX, required="A post needs a title.")
+    return check_text(title, "title", POST_TITLE_MAX, required=N_("A post needs a title."))
 
 
 # Two saves of one title can pick the same free slug at once; the database keeps
@@ -167,7 +167,9 @@ def _save(post: Post, fields: dict, new_slug: bool) -> None:
             db.session.rollback()
             if not (new_slug and "slug" in str(error.orig)):
                 raise
-    raise RuleViolation("Many posts with this title are being saved right now; try again.", "title")
+    raise RuleViolation(
+        N_("Many posts with this title are being saved right now; try again."), "title"
+    )
 
 
 def create_post(author: User, title: str, body: str, published: bool) -> Post:
@@ -207,7 +209,7 @@ def delete_post_as_admin(admin: User, post: Post) -> None:
 
 
 def update_site(site: Site, title: str, tagline: str) -> Site:
-    title = check_text(title, "title", SITE_TITLE_MAX, required="Your site needs a title.")
+    title = check_text(title, "title", SITE_TITLE_MAX, required=N_("Your site needs a title."))
     site.tagline = check_text(tagline, "tagline", TAGLINE_MAX)
     site.title = title
     db.session.commit()

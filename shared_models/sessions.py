@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
@@ -17,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from shared_models.database import db
+from shared_models.errors import N_
 from shared_models.models import (
     ADDRESS_MAX,
     USER_AGENT_MAX,
@@ -37,7 +39,7 @@ BROWSERS = [
     (re.compile(r"Firefox/|FxiOS/"), "Firefox"),
     (re.compile(r"Chrom(e|ium)/|CriOS/"), "Chrome"),
     (re.compile(r"Safari/"), "Safari"),
-    (re.compile(r"curl/|python-|Go-http|okhttp", re.IGNORECASE), "A script"),
+    (re.compile(r"curl/|python-|Go-http|okhttp", re.IGNORECASE), N_("A script")),
 ]
 SYSTEMS = [
     (re.compile(r"Android"), "Android"),
@@ -142,10 +144,17 @@ def live_sessions(user: User) -> list[UserSession]:
     return [session for session in sessions if _is_live(session)]
 
 
-def describe_device(user_agent: str) -> str:
-    """'Firefox on Linux', from a User-Agent header, as well as one can tell."""
+def describe_device(user_agent: str, translate: Callable[[str], str] = str) -> str:
+    """'Firefox on Linux', from a User-Agent header, as well as one can tell.
+
+    The words are English; `translate` puts them in the reader's language (the
+    pages pass gettext, shared_web.formatting).
+    """
     browser = next((name for pattern, name in BROWSERS if pattern.search(user_agent)), None)
     system = next((name for pattern, name in SYSTEMS if pattern.search(user_agent)), None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "An unknown browser"
+        return translate(N_("%(browser)s on %(system)s")) % {
+            "browser": translate(browser),
+            "system": system,
+        }
+    return translate(browser or system or N_("An unknown browser"))

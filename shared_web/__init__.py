@@ -3,23 +3,31 @@
 shared_models holds the domain and knows nothing of HTTP; this package holds
 what every Inkpot app sets up the same way whatever its layout (configuration,
 the Flask extensions, the request and response rules, request ids, logs and
-metrics, the error pages, /robots.txt), so each layout's create_app registers
-it with one call instead of a copy. What differs between the layouts is only
-where views, forms, templates and static files live.
+metrics, the error pages, /robots.txt, the page's language), so each layout's
+create_app registers it with one call instead of a copy. What differs between
+the layouts is only where views, forms, templates, static files and their
+translation catalogues live.
 """
 
+from pathlib import Path
+
 from flask import Flask, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import configure_mappers
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import shared_models
 from shared_models import RuleViolation, db
+from shared_models.errors import N_
 from shared_models.queries import database_is_up
 from shared_web import (
+    auth,
     background,
     bearer,
     compression,
+    languages,
     metrics,
     openapi,
     page_cache,
@@ -35,6 +43,13 @@ from shared_web.logs import configure_logging
 from shared_web.request_ids import request_id, send_request_id
 
 __all__ = ["init_app", "register_api", "register_error_pages", "warm_up"]
+
+# The catalogues every app shares, merged before the app's own: the domain's rule
+# messages are translated there once, not once per layout.
+SHARED_CATALOGUES = [
+    shared_models.TRANSLATIONS_DIRECTORY,
+    str(Path(__file__).resolve().parent / "translations"),
+]
 
 # The api blueprint goes through flask-smorest, which writes its views into the OpenAPI document.
 register_api = openapi.register_blueprint
@@ -66,6 +81,7 @@ def init_app(app: Flask) -> None:
     metrics.init_app(app)
     app.session_interface = bearer.SessionInterface()
     register_error_pages(app)
+    languages.init_app(app, SHARED_CATALOGUES)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     page_cache.init_app(app)
     static_files.init_app(app)
@@ -93,7 +109,7 @@ def warm_up(app: Flask) -> None:
         db.session.remove()
 
 
-UNTRUSTED_HOST = "This site does not answer to that host name.\n"
+UNTRUSTED_HOST = N_("This site does not answer to that host name.")
 
 # Crawlers may read every public page; the signed-in areas are of no use to them, and
 # the links from emails (which carry tokens) are none of their business.
@@ -137,8 +153,8 @@ def register_error_pages(app: Flask) -> None:
         # Raised before routing, for a Host not in TRUSTED_HOSTS: no URL can be built
         # for it, so no page with links either.
         if problems.is_api_request():
-            return problems.problem(400, UNTRUSTED_HOST.strip())
-        return UNTRUSTED_HOST, 400, {"Content-Type": "text/plain; charset=utf-8"}
+            return problems.problem(400, UNTRUSTED_HOST)
+        return gettext(UNTRUSTED_HOST) + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -159,5 +175,6 @@ def register_error_pages(app: Flask) -> None:
         db.session.rollback()
         if problems.is_api_request():
             return problems.problem(500)
+        auth.forget_user_if_unreadable()
         # Flask has logged the traceback, with this id: the page shows it to quote.
         return render_template("errors/500.html", request_id=request_id()), 500

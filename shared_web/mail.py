@@ -14,7 +14,6 @@ logged, so `make run` needs no mail server at all).
 
 import smtplib
 import ssl
-from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -22,9 +21,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
+from flask_babel import force_locale
 
 from shared_models import tokens
 from shared_models.models import EmailKind, OutboundEmail, as_utc, utcnow
+from shared_web.formatting import lasting
+from shared_web.languages import language_named
 
 
 class TemporaryFailure(Exception):
@@ -59,12 +61,6 @@ def public_link(endpoint: str, **values) -> str:
     return urls.build(endpoint, values, force_external=True)
 
 
-def _lasting(duration: timedelta) -> str:
-    """'48 hours', '1 hour': how long a link works, as its email says."""
-    hours = int(duration.total_seconds() // 3600)
-    return f"{hours} hour{'s' if hours != 1 else ''}"
-
-
 def _links(email: OutboundEmail) -> dict[str, str]:
     """The links a message carries; a token is made now, when the message is rendered."""
     user = email.user
@@ -90,20 +86,29 @@ def _links(email: OutboundEmail) -> dict[str, str]:
 
 
 def _render(email: OutboundEmail, links: dict[str, str]) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) from the layout's emails/<kind>.txt and .html."""
-    context = {
-        "email": email,
-        "user": email.user,
-        "data": email.data,
-        "links": links,
-        "confirm_lasts": _lasting(tokens.CONFIRM_EMAIL.max_age),
-        "reset_lasts": _lasting(tokens.RESET_PASSWORD.max_age),
-        "change_lasts": _lasting(tokens.CHANGE_EMAIL.max_age),
-    }
-    environment = current_app.jinja_env
-    text = environment.get_template(f"emails/{email.kind}.txt").make_module(context)
-    subject = str(text.subject).strip()
-    html = environment.get_template(f"emails/{email.kind}.html").render(context, subject=subject)
+    """(subject, plain text, HTML) from the layout's emails/<kind>.txt and .html.
+
+    Written in the email's own language (shared_models.outbox decided it when the
+    email was queued), whatever page or worker renders it.
+    """
+    language = language_named(email.language)
+    with force_locale(language.locale):
+        context = {
+            "email": email,
+            "user": email.user,
+            "data": email.data,
+            "links": links,
+            "language": language,
+            "confirm_lasts": lasting(tokens.CONFIRM_EMAIL.max_age),
+            "reset_lasts": lasting(tokens.RESET_PASSWORD.max_age),
+            "change_lasts": lasting(tokens.CHANGE_EMAIL.max_age),
+        }
+        environment = current_app.jinja_env
+        text = environment.get_template(f"emails/{email.kind}.txt").make_module(context)
+        subject = str(text.subject).strip()
+        html = environment.get_template(f"emails/{email.kind}.html").render(
+            context, subject=subject
+        )
     return subject, str(text).strip() + "\n", html
 
 

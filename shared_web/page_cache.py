@@ -31,6 +31,8 @@ from flask import Flask, current_app, request
 from flask_caching import Cache
 from markupsafe import Markup
 
+from shared_web.languages import current_language
+
 log = logging.getLogger(__name__)
 
 cache = Cache()
@@ -75,10 +77,10 @@ def fragment_key(name: str, parts: tuple) -> str:
     `parts` name the data the part shows (versions) and anything about the viewer
     it shows (whether they own the site); the rest is the same for every part:
     the app's templates (key_prefix) and the host, because a feed's links are
-    absolute and built from it. A page drawn in the reader's language adds the
-    resolved language to `shared` below, and nothing else changes.
+    absolute and built from it, and the page's language, since a part's dates and
+    words are drawn in it.
     """
-    shared = (request.host,)
+    shared = (request.host, current_language().tag)
     values = ":".join(str(part) for part in (*parts, *shared))
     return f"{key_prefix()}:{name}:{values}"
 

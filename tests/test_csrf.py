@@ -98,6 +98,20 @@ FORMS = {
             in_db(s, lambda: accounts.authenticate("writer@example.com", PASSWORD)) is not None
         ),
     ),
+    "language": (
+        "writer",
+        "/locale",
+        {"locale": "zh-Hans"},
+        lambda s: in_db(s, lambda: user("writer").locale) is None,
+    ),
+    # A visitor's switch may come without a token only when the browser vouches for the
+    # site (tests/test_languages.py); this one, like a forged form, says nothing.
+    "language-visitor": (
+        "visitor",
+        "/locale",
+        {"locale": "zh-Hans"},
+        lambda s: s.visitor.get_cookie("locale") is None,
+    ),
     "admin-suspend": (
         "admin",
         "/admin/users/{grace}/suspend",

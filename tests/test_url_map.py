@@ -8,6 +8,7 @@ ROUTES = {
     ("home", "/confirm/resend", frozenset({"GET", "POST"})),
     ("home", "/login", frozenset({"GET", "POST"})),
     ("home", "/logout", frozenset({"POST"})),
+    ("home", "/locale", frozenset({"POST"})),
     ("home", "/password/forgot", frozenset({"GET", "POST"})),
     ("home", "/password/reset/<token>", frozenset({"GET", "POST"})),
     ("home", "/healthz", frozenset({"GET"})),

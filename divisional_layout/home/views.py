@@ -1,11 +1,14 @@
-"""The home area: the landing page, accounts (sign up, confirm, sign in, reset), health."""
+"""The home area: landing page, accounts (sign up, confirm, sign in, reset), language, health."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from divisional_layout.home import bp
 from divisional_layout.home.forms import EmailLinkForm, LoginForm, NewPasswordForm, SignupForm
 from shared_models import RuleViolation, accounts, queries
+from shared_models.tokens import CONFIRM_EMAIL
+from shared_web import languages
 from shared_web.auth import sign_in, sign_out
 from shared_web.extensions import limiter
 from shared_web.redirects import safe_next_path
@@ -40,12 +43,14 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            accounts.register(form.username.data, form.email.data, form.password.data)
+            accounts.register(form.username.data, form.email.data, form.password.data, translate=_)
         except RuleViolation as violation:
             form.reject(violation)
         else:
             # The same answer whether or not the address has an account already.
-            flash(f"Almost there! We sent an email to {form.email.data}.", "success")
+            flash(
+                _("Almost there! We sent an email to %(email)s.", email=form.email.data), "success"
+            )
             return redirect(url_for("home.resend_confirmation"))
     return render_template("home/signup.html", form=form)
 
@@ -60,9 +65,10 @@ def confirm_email(token):
     sign_out()
     sign_in(user)
     if new_address:
-        flash(f"Your email address is now {user.email}.", "success")
+        flash(_("Your email address is now %(email)s.", email=user.email), "success")
     else:
-        flash(f"Welcome to Inkpot! Your site lives at /sites/{user.site.slug}/.", "success")
+        address = url_for("sites.front_page", site_slug=user.site.slug)
+        flash(_("Welcome to Inkpot! Your site lives at %(address)s.", address=address), "success")
     return redirect(url_for("control_panel.dashboard"))
 
 
@@ -77,9 +83,9 @@ def resend_confirmation():
         except RuleViolation as violation:
             form.reject(violation)
         else:
-            flash(f"We sent an email to {form.email.data}.", "success")
+            flash(_("We sent an email to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("home.resend_confirmation"))
-    return render_template("home/confirm_resend.html", form=form)
+    return render_template("home/confirm_resend.html", form=form, link_lasts=CONFIRM_EMAIL.max_age)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -103,7 +109,7 @@ def login():
             if user is not None:
                 sign_in(user, remember=form.remember.data)
                 return redirect(next_path or url_for("control_panel.dashboard"))
-            form.form_errors.append("That email and password don't match an active account.")
+            form.form_errors.append(_("That email and password don't match an active account."))
     return render_template(
         "home/login.html", form=form, next_path=next_path, unconfirmed_email=unconfirmed_email
     )
@@ -113,7 +119,7 @@ def login():
 def logout():
     """Sign out."""
     sign_out()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("home.index"))
 
 
@@ -129,7 +135,10 @@ def forgot_password():
             form.reject(violation)
         else:
             # The same answer whether or not the address has an account.
-            flash(f"We sent an email to {form.email.data} with what to do next.", "success")
+            message = _(
+                "We sent an email to %(email)s with what to do next.", email=form.email.data
+            )
+            flash(message, "success")
             return redirect(url_for("home.login"))
     return render_template("home/password_forgot.html", form=form)
 
@@ -149,9 +158,21 @@ def reset_password(token):
             form.reject(violation)
         else:
             sign_out()
-            flash("Your password is changed and every session is signed out.", "success")
+            flash(_("Your password is changed and every session is signed out."), "success")
             return redirect(url_for("home.login"))
     return render_template("home/password_reset.html", form=form, token=token), NO_REFERRER
+
+
+@bp.post("/locale")
+@languages.protect_switch
+def choose_language():
+    """Read the site in another language from now on, then go back to the page."""
+    language = languages.chosen_language(request.form.get("locale")) or abort(400)
+    if current_user.is_authenticated:
+        accounts.set_language(current_user, language.tag)
+    response = redirect(safe_next_path(request.form.get("next")) or url_for("home.index"))
+    languages.remember_choice(response, language)
+    return response
 
 
 @bp.get("/healthz")

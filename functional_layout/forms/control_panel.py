@@ -1,5 +1,6 @@
 """Forms of the control panel: posts, site settings, password, email, sessions, API tokens."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -22,63 +23,99 @@ from shared_models.models import (
     SITE_TITLE_MAX,
     TAGLINE_MAX,
 )
-from shared_web.forms import Form
+from shared_web.forms import INVALID_EMAIL, REQUIRED, Form, length_between, too_long
 
 
 class PostForm(Form):
-    title = StringField("Title", validators=[DataRequired(), Length(max=POST_TITLE_MAX)])
-    body = TextAreaField(
-        "Body",
-        validators=[Length(max=POST_BODY_MAX)],
-        description="Markdown: **bold**, _italic_, [links](https://example.com), `code`, lists.",
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=POST_TITLE_MAX, message=too_long(POST_TITLE_MAX)),
+        ],
     )
-    published = BooleanField("Published", description="Unticked, the post stays a draft.")
+    body = TextAreaField(
+        _l("Body"),
+        validators=[Length(max=POST_BODY_MAX, message=too_long(POST_BODY_MAX))],
+        description=_l(
+            "Markdown: **bold**, _italic_, [links](https://example.com), `code`, lists."
+        ),
+    )
+    published = BooleanField(_l("Published"), description=_l("Unticked, the post stays a draft."))
 
 
 class SiteForm(Form):
-    title = StringField("Site title", validators=[DataRequired(), Length(max=SITE_TITLE_MAX)])
-    tagline = StringField("Tagline", validators=[Length(max=TAGLINE_MAX)])
+    title = StringField(
+        _l("Site title"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=SITE_TITLE_MAX, message=too_long(SITE_TITLE_MAX)),
+        ],
+    )
+    tagline = StringField(
+        _l("Tagline"), validators=[Length(max=TAGLINE_MAX, message=too_long(TAGLINE_MAX))]
+    )
 
 
 class PasswordForm(Form):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+        _l("Current password"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=PASSWORD_MAX, message=too_long(PASSWORD_MAX)),
+        ],
     )
     new_password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(PASSWORD_MIN, PASSWORD_MAX)],
-        description=f"At least {PASSWORD_MIN} characters. Your other sessions will be signed out.",
+        _l("New password"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(PASSWORD_MIN, PASSWORD_MAX, length_between(PASSWORD_MIN, PASSWORD_MAX)),
+        ],
+        description=_l(
+            "At least %(min)s characters. Your other sessions will be signed out.", min=PASSWORD_MIN
+        ),
     )
 
 
 class EmailChangeForm(Form):
     new_email = EmailField(
-        "New email address",
-        validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)],
-        description="We'll send a link there; your address changes when you open it.",
+        _l("New email address"),
+        validators=[
+            DataRequired(REQUIRED),
+            Email(INVALID_EMAIL),
+            Length(max=EMAIL_MAX, message=too_long(EMAIL_MAX)),
+        ],
+        description=_l("We'll send a link there; your address changes when you open it."),
     )
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+        _l("Current password"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=PASSWORD_MAX, message=too_long(PASSWORD_MAX)),
+        ],
     )
 
 
 class SignOutOthersForm(Form):
     """The account page's second form; its button's name tells it from the password form."""
 
-    sign_out_others = SubmitField("Sign out everywhere else")
+    sign_out_others = SubmitField(_l("Sign out everywhere else"))
 
 
 class TokenForm(Form):
     name = StringField(
-        "Name",
-        validators=[DataRequired(), Length(max=API_TOKEN_NAME_MAX)],
-        description="Where you will use it, to tell your tokens apart: “Publishing script”.",
+        _l("Name"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=API_TOKEN_NAME_MAX, message=too_long(API_TOKEN_NAME_MAX)),
+        ],
+        description=_l("Where you will use it, to tell your tokens apart: “Publishing script”."),
     )
     scope = SelectField(
-        "Scope",
+        _l("Scope"),
         choices=[
-            SelectChoice("read", "Read: your posts and drafts"),
-            SelectChoice("write", "Write: also create, change and delete posts"),
+            SelectChoice("read", _l("Read: your posts and drafts")),
+            SelectChoice("write", _l("Write: also create, change and delete posts")),
         ],
         default="read",
     )

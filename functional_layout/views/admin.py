@@ -1,9 +1,11 @@
 """The admin area: platform counts, users, posts and the audit log."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from shared_models import RuleViolation, accounts, publishing, queries
+from shared_web.languages import translate_violation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -55,9 +57,11 @@ def suspend_user(user_id):
     try:
         accounts.suspend_user(current_user, user)
     except RuleViolation as violation:
-        flash(violation.message, "error")
+        flash(translate_violation(violation), "error")
     else:
-        flash(f"{user.username} is suspended; their site is hidden.", "success")
+        flash(
+            _("%(username)s is suspended; their site is hidden.", username=user.username), "success"
+        )
     return redirect(url_for("admin.users", q=request.args.get("q")))
 
 
@@ -66,7 +70,7 @@ def reactivate_user(user_id):
     """Lift a suspension."""
     user = get_any_user(user_id)
     accounts.reactivate_user(current_user, user)
-    flash(f"{user.username} is active again.", "success")
+    flash(_("%(username)s is active again.", username=user.username), "success")
     return redirect(url_for("admin.users", q=request.args.get("q")))
 
 
@@ -85,7 +89,7 @@ def delete_post(post_id):
     post = get_any_post(post_id)
     title = post.title
     publishing.delete_post_as_admin(current_user, post)
-    flash(f"“{title}” is deleted.", "success")
+    flash(_("“%(title)s” is deleted.", title=title), "success")
     return redirect(url_for("admin.posts"))
 
 

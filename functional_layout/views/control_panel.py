@@ -10,6 +10,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from functional_layout.forms.control_panel import (
@@ -21,6 +23,7 @@ from functional_layout.forms.control_panel import (
     TokenForm,
 )
 from shared_models import RuleViolation, accounts, api_tokens, publishing, queries, sessions
+from shared_models.tokens import CHANGE_EMAIL
 from shared_web.throttling import throttle_mail, throttle_password_checks
 
 bp = Blueprint("control_panel", __name__, url_prefix="/dashboard")
@@ -58,10 +61,10 @@ def new_post():
         except RuleViolation as violation:
             form.reject(violation)
         else:
-            flash(
-                f"“{post.title}” is {'published' if post.is_published else 'saved as a draft'}.",
-                "success",
-            )
+            if post.is_published:
+                flash(_("“%(title)s” is published.", title=post.title), "success")
+            else:
+                flash(_("“%(title)s” is saved as a draft.", title=post.title), "success")
             return redirect(url_for("control_panel.edit_post", post_id=post.id))
     return render_template("control_panel/post_form.html", form=form, post=None)
 
@@ -78,7 +81,7 @@ def edit_post(post_id):
         except RuleViolation as violation:
             form.reject(violation)
         else:
-            flash("Your changes are saved.", "success")
+            flash(_("Your changes are saved."), "success")
             return redirect(url_for("control_panel.edit_post", post_id=post.id))
     return render_template("control_panel/post_form.html", form=form, post=post)
 
@@ -96,7 +99,7 @@ def delete_post(post_id):
     post = get_own_post(post_id)
     title = post.title
     publishing.delete_post(post)
-    flash(f"“{title}” is deleted.", "success")
+    flash(_("“%(title)s” is deleted.", title=title), "success")
     return redirect(url_for("control_panel.dashboard"))
 
 
@@ -111,7 +114,7 @@ def site_settings():
         except RuleViolation as violation:
             form.reject(violation)
         else:
-            flash("Your site is updated.", "success")
+            flash(_("Your site is updated."), "success")
             return redirect(url_for("control_panel.site_settings"))
     return render_template("control_panel/site_settings.html", form=form, site=site)
 
@@ -123,7 +126,10 @@ def account():
     form, others = PasswordForm(), SignOutOthersForm()
     if others.sign_out_others.data and others.validate_on_submit():
         ended = accounts.sign_out_other_sessions(current_user, current_user.session_id)
-        flash(f"Signed out of {ended} other session{'s' if ended != 1 else ''}.", "success")
+        message = ngettext(
+            "Signed out of %(num)d other session.", "Signed out of %(num)d other sessions.", ended
+        )
+        flash(message, "success")
         return redirect(url_for("control_panel.account"))
     if form.validate_on_submit():
         try:
@@ -136,7 +142,7 @@ def account():
         except RuleViolation as violation:
             form.reject(violation)
         else:
-            flash("Your password is changed. Other sessions are signed out.", "success")
+            flash(_("Your password is changed. Other sessions are signed out."), "success")
             return redirect(url_for("control_panel.account"))
     return render_template(
         "control_panel/account.html",
@@ -161,11 +167,16 @@ def change_email():
             form.reject(violation)
         else:
             flash(
-                f"We sent a link to {form.new_email.data}. Your address changes when you open it.",
+                _(
+                    "We sent a link to %(email)s. Your address changes when you open it.",
+                    email=form.new_email.data,
+                ),
                 "success",
             )
             return redirect(url_for("control_panel.account"))
-    return render_template("control_panel/account_email.html", form=form)
+    return render_template(
+        "control_panel/account_email.html", form=form, link_lasts=CHANGE_EMAIL.max_age
+    )
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -205,5 +216,5 @@ def revoke_token(token_id):
     """Revoke an API token: whatever uses it is refused from now on."""
     token = api_tokens.owned_token(current_user, token_id) or abort(404)
     api_tokens.revoke_token(current_user, token)
-    flash(f"The token “{token.name}” is revoked.", "success")
+    flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
     return redirect(url_for("control_panel.tokens"))

@@ -2,9 +2,14 @@
 
 The journeys drive Debian's Chromium through Playwright (no browser downloads). Without
 /usr/bin/chromium they are skipped, unless CI=true, where a missing browser is a failure.
+Every journey runs once in each language; in Chinese it needs a CJK font (Debian's
+fonts-noto-cjk), without which Chromium draws empty boxes: skipped on a laptop without
+one, a failure under CI=true, and every Chinese page is checked for real glyphs anyway.
 """
 
 import os
+import shutil
+import subprocess
 import threading
 from dataclasses import dataclass
 
@@ -82,12 +87,33 @@ def live_server(layout, database_url):
             db.engine.dispose()
 
 
+@pytest.fixture(params=["en", "zh-Hans"])
+def language(request):
+    """The language of the visitors' browsers; Chinese needs a CJK font to be drawn at all."""
+    if request.param == "zh-Hans":
+        require_chinese_fonts()
+    return request.param
+
+
+def require_chinese_fonts() -> None:
+    fc_list = shutil.which("fc-list")
+    found = (
+        fc_list
+        and subprocess.run(
+            [fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    )
+    if not found:
+        unavailable("Chinese pages need a CJK font (apt-get install fonts-noto-cjk)")
+
+
 @pytest.fixture
-def open_visitor(browser, live_server):
+def open_visitor(browser, live_server, language):
     """`open_visitor(**context_options)`: another visitor, in a browser context of their own."""
     visitors = []
 
     def open_visitor(**options) -> Visitor:
+        options.setdefault("language", language)
         visitors.append(new_visitor(browser, live_server.url, **options))
         return visitors[-1]
 

@@ -106,6 +106,20 @@ SURVEY_PAGE = """() => {
   };
 }"""
 
+# Whether the page's font draws Chinese: without a CJK font, Chromium draws every Chinese
+# character as the same empty box, so two different characters come out pixel for pixel alike.
+CHINESE_GLYPHS_DRAWN = """() => {
+  const draw = (character) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 64;
+    const context = canvas.getContext('2d');
+    context.font = `48px ${getComputedStyle(document.body).fontFamily}`;
+    context.fillText(character, 4, 52);
+    return context.getImageData(0, 0, 64, 64).data.join();
+  };
+  return draw('永') !== draw('字');
+}"""
+
 # Start keyboard navigation from the top of the page, as a fresh visit would.
 FOCUS_FROM_THE_TOP = """() => {
   window.scrollTo(0, 0);

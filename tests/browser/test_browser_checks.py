@@ -1,14 +1,20 @@
 """The page checks themselves: they must catch the faults the journeys rely on them to catch."""
 
+import os
+from pathlib import Path
+
 import pytest
 
 from deploy import LAYOUTS
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.page_checks import contrast_ratio, text_contrast
+from tests.browser.visitors import new_visitor
+from tests.support.machine import unavailable
 
 pytestmark = pytest.mark.slow
 
-# The checks do not depend on the layout; one is enough to host the pages below.
-one_layout = pytest.mark.parametrize("layout", LAYOUTS[:1])
+# The checks do not depend on the layout or the language; one of each is enough.
+one_layout = pytest.mark.parametrize(("layout", "language"), [(LAYOUTS[0], "en")])
 
 CSP = (
     "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
@@ -132,3 +138,31 @@ def test_an_expected_error_page_is_not_reported_but_an_unexpected_one_is(visitor
     with pytest.raises(AssertionError, match="answered 404, not 200"):
         visitor.open("/another-missing-page")
     assert any("another-missing-page: 404" in problem for problem in visitor.trouble.problems())
+
+
+# A fontconfig that knows only DejaVu, a Latin font: as a machine without fonts-noto-cjk.
+LATIN_FONTS_ONLY = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+@pytest.mark.parametrize("layout", LAYOUTS[:1])
+def test_chinese_drawn_without_a_chinese_font_is_reported(browser, live_server, tmp_path):
+    if not Path("/usr/share/fonts/truetype/dejavu").is_dir():
+        unavailable("this check needs DejaVu, Debian's default Latin font (fonts-dejavu-core)")
+    config = tmp_path / "fonts.conf"
+    config.write_text(LATIN_FONTS_ONLY.format(cache=tmp_path / "cache"))
+    # A second Chromium, of the same Playwright, that sees no Chinese font.
+    latin_only = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        env={**os.environ, "FONTCONFIG_FILE": str(config)},
+    )
+    try:
+        visitor = new_visitor(latin_only, live_server.url, language="zh-Hans")
+        with pytest.raises(AssertionError, match="draws its Chinese without a Chinese font"):
+            visitor.open("/")
+        new_visitor(latin_only, live_server.url, language="en").open("/")  # English needs none
+    finally:
+        latin_only.close()

@@ -1,4 +1,9 @@
-"""Whole journeys in a real browser, on every layout, with every page checked on arrival."""
+"""Whole journeys in a real browser, on every layout and in every language, every page checked.
+
+The interface's words come from the catalogues (`visitor.say`), so a journey in
+Chinese clicks the same buttons as one in English, by their Chinese names, and
+reads the emails the site sends in Chinese too.
+"""
 
 import re
 
@@ -26,13 +31,13 @@ TITLE = "Field notes from the marsh"
 SLUG = "field-notes-from-the-marsh"
 
 
-def main_nav(page):
-    return page.get_by_role("navigation", name="Main")
+def main_nav(visitor):
+    return visitor.page.get_by_role("navigation", name=visitor.say("Main"))
 
 
-def expect_current_section(page, label):
+def expect_current_section(visitor, label):
     """The main navigation marks where the visitor is, and only there."""
-    expect(main_nav(page).locator('[aria-current="page"]')).to_have_text(label)
+    expect(main_nav(visitor).locator('[aria-current="page"]')).to_have_text(visitor.say(label))
 
 
 def expect_flash(page, text):
@@ -41,57 +46,67 @@ def expect_flash(page, text):
 
 def sign_up(visitor, live_server, username):
     """Sign up, then open the confirmation link from the email, as a newcomer does."""
-    page = visitor.page
+    page, say = visitor.page, visitor.say
     visitor.open("/")
-    visitor.follow(main_nav(page).get_by_role("link", name="Start a blog"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Email").fill(f"{username}@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    visitor.follow(page.get_by_role("button", name="Create my blog"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
-    expect_flash(page, f"We sent an email to {username}@example.com.")
-    link = Outbox.of(live_server.app).last(to=f"{username}@example.com").link("/confirm/")
+    visitor.follow(main_nav(visitor).get_by_role("link", name=say("Start a blog")))
+    page.get_by_label(say("Username")).fill(username)
+    page.get_by_label(say("Email")).fill(f"{username}@example.com")
+    page.get_by_label(say("Password")).fill(PASSWORD)
+    visitor.follow(page.get_by_role("button", name=say("Create my blog")))
+    expect(page.get_by_role("heading", level=1)).to_have_text(say("Check your email"))
+    expect_flash(
+        page, say("Almost there! We sent an email to %(email)s.", email=f"{username}@example.com")
+    )
+    sent = Outbox.of(live_server.app).last(to=f"{username}@example.com")
+    # The email speaks the language of the page that sent it.
+    assert sent.subject == say("Confirm your email address for Inkpot"), sent.subject
+    link = sent.link("/confirm/")
     assert link.startswith(live_server.url), link
     visitor.open(link.removeprefix(live_server.url))
 
 
 def test_writer_signs_up_drafts_previews_publishes_edits_and_deletes_a_post(live_server, visitor):
-    page = visitor.page
+    page, say = visitor.page, visitor.say
     sign_up(visitor, live_server, "wren")
     expect(page).to_have_url(visitor.url("/dashboard/"))
-    expect_flash(page, "Welcome to Inkpot!")
-    expect_current_section(page, "Dashboard")
-    expect(page.get_by_role("main")).to_contain_text("No posts yet — write your first.")
+    expect_flash(
+        page, say("Welcome to Inkpot! Your site lives at %(address)s.", address="/sites/wren/")
+    )
+    expect_current_section(visitor, "Dashboard")
+    expect(page.get_by_role("main")).to_contain_text(say("No posts yet — write your first."))
 
-    visitor.follow(main_nav(page).get_by_role("link", name="Your site"))
-    expect_current_section(page, "Your site")
-    expect(page.get_by_role("heading", level=1)).to_have_text("wren's blog")
-    expect(page.get_by_role("main")).to_contain_text("No posts yet — write your first.")
+    visitor.follow(main_nav(visitor).get_by_role("link", name=say("Your site")))
+    expect_current_section(visitor, "Your site")
+    # The site's first title is written in the language its owner signed up in.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        say("%(username)s's blog", username="wren")
+    )
+    expect(page.get_by_role("main")).to_contain_text(say("No posts yet — write your first."))
 
     # A draft: saved, not public.
-    visitor.follow(main_nav(page).get_by_role("link", name="Dashboard"))
-    visitor.follow(page.get_by_role("main").get_by_role("link", name="Write a post").first)
-    expect(page.get_by_label("Published")).not_to_be_checked()
-    page.get_by_label("Title").fill(TITLE)
-    page.get_by_label("Body").fill(DRAFT_BODY)
-    visitor.follow(page.get_by_role("button", name="Save post"))
-    expect_flash(page, f"“{TITLE}” is saved as a draft.")
-    expect(page.get_by_role("main")).to_contain_text("only you can see it")
+    visitor.follow(main_nav(visitor).get_by_role("link", name=say("Dashboard")))
+    visitor.follow(page.get_by_role("main").get_by_role("link", name=say("Write a post")).first)
+    expect(page.get_by_label(say("Published"))).not_to_be_checked()
+    page.get_by_label(say("Title")).fill(TITLE)
+    page.get_by_label(say("Body")).fill(DRAFT_BODY)
+    visitor.follow(page.get_by_role("button", name=say("Save post")))
+    expect_flash(page, say("“%(title)s” is saved as a draft.", title=TITLE))
+    expect(page.get_by_role("main")).to_contain_text(say("only you can see it"))
     visitor.open(f"/sites/wren/{SLUG}", status=404)
 
     # Its preview shows the Markdown as the site will.
     visitor.open("/dashboard/")
-    visitor.follow(page.get_by_role("link", name="Preview"))
-    expect(page.get_by_role("note")).to_contain_text("This draft is visible only to you.")
+    visitor.follow(page.get_by_role("link", name=say("Preview")))
+    expect(page.get_by_role("note")).to_contain_text(say("This draft is visible only to you."))
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.locator(".prose pre code")).to_contain_text("def count_herons(sightings):")
     expect(page.get_by_role("img", name="A pot of ink")).to_be_visible()
 
     # Published: on the site, on the home page, in the feed.
-    visitor.follow(page.get_by_role("link", name="Back to editing"))
-    page.get_by_label("Published").check()
-    visitor.follow(page.get_by_role("button", name="Save changes"))
-    expect_flash(page, "Your changes are saved.")
+    visitor.follow(page.get_by_role("link", name=say("Back to editing")))
+    page.get_by_label(say("Published")).check()
+    visitor.follow(page.get_by_role("button", name=say("Save changes")))
+    expect_flash(page, say("Your changes are saved."))
     expect(page.get_by_role("link", name=f"/sites/wren/{SLUG}")).to_be_visible()
     visitor.open("/sites/wren/")
     visitor.follow(page.get_by_role("link", name=TITLE))
@@ -107,27 +122,27 @@ def test_writer_signs_up_drafts_previews_publishes_edits_and_deletes_a_post(live
 
     # Edited: the new title shows at the same address.
     visitor.open("/dashboard/")
-    visitor.follow(page.get_by_role("link", name="Edit"))
-    page.get_by_label("Title").fill("Field notes, revised")
-    page.get_by_label("Body").fill("Two herons this morning.")
-    expect(page.get_by_label("Published")).to_be_checked()
-    visitor.follow(page.get_by_role("button", name="Save changes"))
-    expect_flash(page, "Your changes are saved.")
+    visitor.follow(page.get_by_role("link", name=say("Edit")))
+    page.get_by_label(say("Title")).fill("Field notes, revised")
+    page.get_by_label(say("Body")).fill("Two herons this morning.")
+    expect(page.get_by_label(say("Published"))).to_be_checked()
+    visitor.follow(page.get_by_role("button", name=say("Save changes")))
+    expect_flash(page, say("Your changes are saved."))
     visitor.open(f"/sites/wren/{SLUG}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Field notes, revised")
     expect(page.get_by_role("main")).to_contain_text("Two herons this morning.")
 
     # Deleted: gone from the dashboard and the site.
     visitor.open("/dashboard/")
-    visitor.follow(page.get_by_role("link", name="Edit"))
-    visitor.follow(page.get_by_role("button", name="Delete this post"))
-    expect_flash(page, "“Field notes, revised” is deleted.")
-    expect(page.get_by_role("main")).to_contain_text("No posts yet — write your first.")
+    visitor.follow(page.get_by_role("link", name=say("Edit")))
+    visitor.follow(page.get_by_role("button", name=say("Delete this post")))
+    expect_flash(page, say("“%(title)s” is deleted.", title="Field notes, revised"))
+    expect(page.get_by_role("main")).to_contain_text(say("No posts yet — write your first."))
     visitor.open(f"/sites/wren/{SLUG}", status=404)
 
-    visitor.follow(main_nav(page).get_by_role("button", name="Sign out"))
-    expect_flash(page, "You are signed out.")
-    expect_current_section(page, "Home")
+    visitor.follow(main_nav(visitor).get_by_role("button", name=say("Sign out")))
+    expect_flash(page, say("You are signed out."))
+    expect_current_section(visitor, "Home")
     visitor.check_nothing_was_missed()
 
 
@@ -136,34 +151,34 @@ def test_admin_suspends_a_user_found_by_search_and_their_site_disappears(live_se
     live_server.create_user("heron", posts=[("Heron sightings", "Grey and patient.")])
     live_server.create_user("hermit")
     live_server.create_user("otter")
-    page = visitor.page
+    page, say = visitor.page, visitor.say
     visitor.open("/sites/heron/")
     expect(page.get_by_role("link", name="Heron sightings")).to_be_visible()
 
     visitor.sign_in("boss@example.com")
-    visitor.follow(main_nav(page).get_by_role("link", name="Admin"))
-    expect_current_section(page, "Admin")
-    admin_nav = page.get_by_role("navigation", name="Admin")
-    expect(admin_nav.locator('[aria-current="page"]')).to_have_text("Overview")
-    visitor.follow(admin_nav.get_by_role("link", name="Users"))
-    expect(admin_nav.locator('[aria-current="page"]')).to_have_text("Users")
+    visitor.follow(main_nav(visitor).get_by_role("link", name=say("Admin")))
+    expect_current_section(visitor, "Admin")
+    admin_nav = page.get_by_role("navigation", name=say("Admin"))
+    expect(admin_nav.locator('[aria-current="page"]')).to_have_text(say("Overview"))
+    visitor.follow(admin_nav.get_by_role("link", name=say("Users")))
+    expect(admin_nav.locator('[aria-current="page"]')).to_have_text(say("Users"))
 
-    page.get_by_label("Search users").fill("her")
-    visitor.follow(page.get_by_role("button", name="Search"))
+    page.get_by_label(say("Search users")).fill("her")
+    visitor.follow(page.get_by_role("button", name=say("Search")))
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.filter(has_text="heron@example.com")).to_have_count(1)
     expect(rows.filter(has_text="hermit@example.com")).to_have_count(1)
-    expect(page.get_by_label("Search users")).to_have_value("her")
+    expect(page.get_by_label(say("Search users"))).to_have_value("her")
 
-    visitor.follow(page.get_by_role("button", name="Suspend heron"))
-    expect_flash(page, "heron is suspended; their site is hidden.")
+    visitor.follow(page.get_by_role("button", name=f"{say('Suspend')} heron"))
+    expect_flash(page, say("%(username)s is suspended; their site is hidden.", username="heron"))
     heron = page.locator("tbody tr").filter(has_text="heron@example.com")
-    expect(heron).to_contain_text("Suspended")
-    expect(heron.get_by_role("button", name="Reactivate heron")).to_be_visible()
+    expect(heron).to_contain_text(say("Suspended"))
+    expect(heron.get_by_role("button", name=f"{say('Reactivate')} heron")).to_be_visible()
 
     visitor.open("/sites/heron/", status=404)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Not Found")
+    expect(page.get_by_role("heading", level=1)).to_have_text(say("Not Found"))
     visitor.open("/sites/heron/heron-sightings", status=404)
     visitor.open("/")
     expect(page.get_by_role("link", name="Heron sightings")).to_have_count(0)
@@ -172,39 +187,40 @@ def test_admin_suspends_a_user_found_by_search_and_their_site_disappears(live_se
 
 def test_validation_errors_show_next_to_their_field_and_keep_what_was_typed(live_server, visitor):
     live_server.create_user("taken")
-    page = visitor.page
+    page, say = visitor.page, visitor.say
     visitor.open("/signup")
-    page.get_by_label("Username").fill("no spaces!")
-    page.get_by_label("Email").fill("not-an-email")
-    page.get_by_label("Password").fill("short")
-    visitor.submit_refused(page.get_by_role("button", name="Create my blog"))
+    page.get_by_label(say("Username")).fill("no spaces!")
+    page.get_by_label(say("Email")).fill("not-an-email")
+    page.get_by_label(say("Password")).fill("short")
+    visitor.submit_refused(page.get_by_role("button", name=say("Create my blog")))
     for label, error in [
-        ("Username", "Use letters a–z, digits and hyphens only."),
-        ("Email", "Invalid email address."),
-        ("Password", "characters long"),
+        ("Username", say("Use letters a–z, digits and hyphens only.")),
+        ("Email", say("Invalid email address.")),
+        # The form's limit, in the domain's words.
+        ("Password", say("Use %(min)s to %(max)s characters.", min=8, max=128)),
     ]:
-        expect_error_next_to(page, label, error)
-    expect(page.get_by_label("Username")).to_have_value("no spaces!")
-    expect(page.get_by_label("Email")).to_have_value("not-an-email")
-    expect(page.get_by_label("Password")).to_have_value("")
+        expect_error_next_to(page, say(label), error)
+    expect(page.get_by_label(say("Username"))).to_have_value("no spaces!")
+    expect(page.get_by_label(say("Email"))).to_have_value("not-an-email")
+    expect(page.get_by_label(say("Password"))).to_have_value("")
 
     # A rule only the domain knows (the name is taken) lands next to its field too.
-    page.get_by_label("Username").fill("taken")
-    page.get_by_label("Email").fill("someone@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    visitor.submit_refused(page.get_by_role("button", name="Create my blog"))
-    expect_error_next_to(page, "Username", "That username is taken.")
-    expect(page.get_by_label("Email")).to_have_value("someone@example.com")
+    page.get_by_label(say("Username")).fill("taken")
+    page.get_by_label(say("Email")).fill("someone@example.com")
+    page.get_by_label(say("Password")).fill(PASSWORD)
+    visitor.submit_refused(page.get_by_role("button", name=say("Create my blog")))
+    expect_error_next_to(page, say("Username"), say("That username is taken."))
+    expect(page.get_by_label(say("Email"))).to_have_value("someone@example.com")
 
-    page.get_by_label("Username").fill("newt")
-    page.get_by_label("Password").fill(PASSWORD)
-    visitor.follow(page.get_by_role("button", name="Create my blog"))
+    page.get_by_label(say("Username")).fill("newt")
+    page.get_by_label(say("Password")).fill(PASSWORD)
+    visitor.follow(page.get_by_role("button", name=say("Create my blog")))
     visitor.open(Outbox.of(live_server.app).last(to="someone@example.com").path("/confirm/"))
-    visitor.follow(page.get_by_role("main").get_by_role("link", name="Write a post").first)
-    page.get_by_label("Body").fill("A body worth keeping.")
-    visitor.submit_refused(page.get_by_role("button", name="Save post"))
-    expect_error_next_to(page, "Title", "This field is required.")
-    expect(page.get_by_label("Body")).to_have_value("A body worth keeping.")
+    visitor.follow(page.get_by_role("main").get_by_role("link", name=say("Write a post")).first)
+    page.get_by_label(say("Body")).fill("A body worth keeping.")
+    visitor.submit_refused(page.get_by_role("button", name=say("Save post")))
+    expect_error_next_to(page, say("Title"), say("This field is required."))
+    expect(page.get_by_label(say("Body"))).to_have_value("A body worth keeping.")
     visitor.check_nothing_was_missed()
 
 
@@ -222,15 +238,15 @@ def test_a_writer_can_sign_up_publish_and_sign_in_again_with_javascript_off(
     live_server, open_visitor
 ):
     visitor = open_visitor(java_script_enabled=False)
-    page = visitor.page
+    page, say = visitor.page, visitor.say
     sign_up(visitor, live_server, "plover")
-    visitor.follow(page.get_by_role("main").get_by_role("link", name="Write a post").first)
-    page.get_by_label("Title").fill("Written without JavaScript")
-    page.get_by_label("Body").fill("Plain *HTML* forms are enough.")
-    page.get_by_label("Published").check()
-    visitor.follow(page.get_by_role("button", name="Save post"))
-    expect_flash(page, "is published")
-    visitor.follow(main_nav(page).get_by_role("button", name="Sign out"))
+    visitor.follow(page.get_by_role("main").get_by_role("link", name=say("Write a post")).first)
+    page.get_by_label(say("Title")).fill("Written without JavaScript")
+    page.get_by_label(say("Body")).fill("Plain *HTML* forms are enough.")
+    page.get_by_label(say("Published")).check()
+    visitor.follow(page.get_by_role("button", name=say("Save post")))
+    expect_flash(page, say("“%(title)s” is published.", title="Written without JavaScript"))
+    visitor.follow(main_nav(visitor).get_by_role("button", name=say("Sign out")))
 
     visitor.open("/sites/plover/")
     visitor.follow(page.get_by_role("link", name="Written without JavaScript"))
@@ -243,18 +259,20 @@ def test_a_writer_can_sign_up_publish_and_sign_in_again_with_javascript_off(
 
 def test_a_writer_who_forgot_their_password_resets_it_from_the_email(live_server, visitor):
     live_server.create_user("finch")
-    page = visitor.page
+    page, say = visitor.page, visitor.say
     visitor.open("/login")
-    visitor.follow(page.get_by_role("link", name="Forgot your password?"))
-    page.get_by_label("Email").fill("finch@example.com")
-    visitor.follow(page.get_by_role("button", name="Email me a link"))
-    expect_flash(page, "We sent an email to finch@example.com")
+    visitor.follow(page.get_by_role("link", name=say("Forgot your password?")))
+    page.get_by_label(say("Email")).fill("finch@example.com")
+    visitor.follow(page.get_by_role("button", name=say("Email me a link")))
+    expect_flash(
+        page, say("We sent an email to %(email)s with what to do next.", email="finch@example.com")
+    )
 
     visitor.open(Outbox.of(live_server.app).last(to="finch@example.com").path("/password/reset/"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
-    page.get_by_label("New password").fill("a-fresh-passphrase")
-    visitor.follow(page.get_by_role("button", name="Set my new password"))
-    expect_flash(page, "Your password is changed")
+    expect(page.get_by_role("heading", level=1)).to_have_text(say("Choose a new password"))
+    page.get_by_label(say("New password")).fill("a-fresh-passphrase")
+    visitor.follow(page.get_by_role("button", name=say("Set my new password")))
+    expect_flash(page, say("Your password is changed and every session is signed out."))
     visitor.sign_in("finch@example.com", "a-fresh-passphrase")
     expect(page).to_have_url(visitor.url("/dashboard/"))
     visitor.check_nothing_was_missed()

@@ -3,6 +3,7 @@
 from playwright.sync_api import Locator, Page, Response
 
 from tests.browser.page_checks import (
+    CHINESE_GLYPHS_DRAWN,
     FOCUS_FROM_THE_TOP,
     FOCUSED_ELEMENT,
     NON_TEXT_CONTRAST,
@@ -16,8 +17,11 @@ from tests.browser.page_checks import (
     structure_problems,
 )
 from tests.support.clients import PASSWORD
+from tests.support.languages import say
 
 PHONE = {"width": 375, "height": 740}
+# The browser's own language setting, which it sends as Accept-Language.
+BROWSER_LOCALES = {"en": "en-GB", "zh-Hans": "zh-CN"}
 SCHEMES = ("light", "dark")
 ACTION_TIMEOUT_MS = 10_000
 NAVIGATION_TIMEOUT_MS = 15_000
@@ -26,12 +30,19 @@ NAVIGATION_TIMEOUT_MS = 15_000
 class Visitor:
     """Someone using the site in the browser. Every page they reach is checked on arrival."""
 
-    def __init__(self, page: Page, base_url: str, trouble: BrowserTrouble, scheme: str):
+    def __init__(
+        self, page: Page, base_url: str, trouble: BrowserTrouble, scheme: str, language: str
+    ):
         self.page = page
         self.base_url = base_url
         self.trouble = trouble
         self.scheme = scheme
+        self.language = language
         self.checked_urls: list[str] = []
+
+    def say(self, message: str, **values) -> str:
+        """The interface's words in this visitor's language: say("Sign in") is 登录 in Chinese."""
+        return say(self.language, message, **values)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -74,9 +85,9 @@ class Visitor:
     def sign_in(self, email: str, password: str = PASSWORD) -> None:
         """Sign in through the sign-in form, which leads on to a page that is checked too."""
         self.open("/login")
-        self.page.get_by_label("Email").fill(email)
-        self.page.get_by_label("Password").fill(password)
-        self.follow(self.page.get_by_role("button", name="Sign in"))
+        self.page.get_by_label(self.say("Email")).fill(email)
+        self.page.get_by_label(self.say("Password")).fill(password)
+        self.follow(self.page.get_by_role("button", name=self.say("Sign in")))
 
     def check_page(self) -> None:
         """Everything a page must pass, in light and dark mode; fails naming what and where."""
@@ -87,6 +98,8 @@ class Visitor:
             survey = self.page.evaluate(SURVEY_PAGE)
             if scheme == self.scheme:
                 problems += structure_problems(survey)
+                if survey["lang"].startswith("zh") and not self.page.evaluate(CHINESE_GLYPHS_DRAWN):
+                    problems.append("draws its Chinese without a Chinese font (empty boxes)")
             problems += contrast_problems(survey, scheme)
         self.page.emulate_media(color_scheme=self.scheme)
         problems += self.trouble.problems()
@@ -138,9 +151,16 @@ def focus_problems(focused: dict, scheme: str) -> list[str]:
     return []
 
 
-def new_visitor(browser, base_url: str, scheme: str = "light", **options) -> Visitor:
-    """A visitor in a fresh browser context (own cookies) at phone width; close its context."""
-    context = browser.new_context(viewport=PHONE, color_scheme=scheme, **options)
+def new_visitor(
+    browser, base_url: str, scheme: str = "light", language: str = "en", **options
+) -> Visitor:
+    """A visitor in a fresh browser context (own cookies) at phone width; close its context.
+
+    The browser is set to `language`, and asks the site for it as browsers do (Accept-Language).
+    """
+    context = browser.new_context(
+        viewport=PHONE, color_scheme=scheme, locale=BROWSER_LOCALES[language], **options
+    )
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     trouble = BrowserTrouble(origin=base_url)
@@ -153,4 +173,4 @@ def new_visitor(browser, base_url: str, scheme: str = "light", **options) -> Vis
     context.route(trouble.is_foreign, refuse)
     page = context.new_page()
     trouble.watch(page)
-    return Visitor(page, base_url, trouble, scheme)
+    return Visitor(page, base_url, trouble, scheme, language)

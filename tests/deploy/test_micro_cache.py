@@ -4,9 +4,14 @@ The rules (deploy/nginx/inkpot.conf): the home page and everything under /sites/
 is kept for a second for visitors without a session or remember-me cookie; a
 request with one goes to the app and its answer is not stored; an answer that
 sets a cookie is never stored either. X-Cache-Status tells how nginx answered.
+Each page is kept once per language (the `locale` cookie, else Accept-Language),
+worked out by nginx as the app works it out, so no visitor ever gets a copy in
+another visitor's language.
 """
 
 import gzip
+import http.client
+import re
 import time
 import uuid
 
@@ -16,6 +21,7 @@ from deploy.processes import wait_until
 from shared_web.config import Config
 from tests.deploy.stacks import Visitor, start_stack
 from tests.support.clients import PASSWORD
+from tests.support.languages import app_language
 
 pytestmark = pytest.mark.slow
 
@@ -228,3 +234,107 @@ def test_gzipped_and_plain_copies_are_kept_apart_and_each_drawn_once(stack, site
     assert gzip.decompress(second.body) == plain.body
     wait_until(lambda: app_requests(stack, url) >= 2, 10, f"{url} twice in the app's log")
     assert app_requests(stack, url) == 2
+
+
+def page_language(response) -> str:
+    return re.search(r'<html lang="([^"]+)"', response.text).group(1)
+
+
+CHINESE_BROWSER = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
+ENGLISH_BROWSER = {"Accept-Language": "en-GB,en;q=0.9"}
+
+
+def test_visitors_reading_different_languages_never_get_each_others_copy(stack, site):
+    for path in public_urls(site)[:3]:
+        url = unique(path)
+        chinese = Visitor(stack.url).get(url, headers=CHINESE_BROWSER)
+        english = Visitor(stack.url).get(url, headers=ENGLISH_BROWSER)
+        assert (chinese.headers["X-Cache-Status"], page_language(chinese)) == ("MISS", "zh-Hans")
+        assert (english.headers["X-Cache-Status"], page_language(english)) == ("MISS", "en")
+
+        # Each language's next reader gets that language's copy, however they asked for it.
+        for headers, language in [
+            ({"Accept-Language": "zh"}, "zh-Hans"),
+            ({"Cookie": "locale=zh-Hans", **ENGLISH_BROWSER}, "zh-Hans"),
+            ({}, "en"),
+            ({"Cookie": "locale=en", **CHINESE_BROWSER}, "en"),
+            ({"Accept-Language": "zh-TW"}, "en"),
+        ]:
+            again = Visitor(stack.url).get(url, headers=headers)
+            assert again.headers["X-Cache-Status"] == "HIT", (url, headers)
+            assert page_language(again) == language, (url, headers)
+        wait_until(lambda url=url: app_requests(stack, url) >= 2, 10, f"{url} in the app's log")
+        assert app_requests(stack, url) == 2, f"{url}: one render per language"
+
+
+def straight_to_the_app(stack, path: str, headers: dict) -> str:
+    """The page's language when gunicorn is asked directly, as the app works it out alone."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack.config.app_ports[0], timeout=15)
+    try:
+        host = stack.url.removeprefix("http://")
+        connection.request("GET", path, headers={"Host": host, **headers})
+        body = connection.getresponse().read().decode()
+    finally:
+        connection.close()
+    return re.search(r'<html lang="([^"]+)"', body).group(1)
+
+
+# Requests spelled as no browser would: nginx's maps and the app must still agree.
+ODD_REQUESTS = [
+    ("", "zh-TW,zh;q=0.9"),
+    ("", "fr, zh ; q=0.4, en;q=0.3"),
+    ("", "zh;q=0, en;q=0.5"),
+    ("", "EN;q=0.5,zh-cn"),
+    ("", "zh;q=1.5, en"),
+    ("locale=fr", "zh"),
+    ("locale=ZH-HANS", "en"),
+    ('locale="zh-Hans"', "en"),
+    (" locale = zh-Hans ", "en"),
+    ('a="x;locale=zh-Hans;"', "en"),
+    ("locale=en; locale=zh-Hans", "zh"),
+    ("xlocale=zh-Hans; localex=zh-Hans", "en"),
+    ("theme=dark;locale=zh-Hans", ""),
+]
+
+
+@pytest.mark.parametrize(("cookie", "accept_language"), ODD_REQUESTS)
+def test_the_cached_copy_is_in_the_language_the_app_would_choose(
+    stack, site, cookie, accept_language
+):
+    headers = {
+        name: value
+        for name, value in [("Cookie", cookie), ("Accept-Language", accept_language)]
+        if value
+    }
+    expected = app_language(cookie, accept_language)
+    url = unique("/")
+
+    # Twice: the second answer comes from the copy the first one stored.
+    answers = [Visitor(stack.url).get(url, headers=headers) for _ in range(2)]
+
+    assert [page_language(answer) for answer in answers] == [expected, expected]
+    assert answers[1].headers["X-Cache-Status"] == "HIT"
+    assert straight_to_the_app(stack, url, headers) == expected
+
+
+def test_a_visitor_switches_language_through_nginx_without_a_session(stack, site):
+    visitor = Visitor(stack.url)
+    url = unique("/")
+    assert page_language(visitor.get(url)) == "en"
+
+    switched = visitor.request(
+        "POST",
+        "/locale",
+        body=f"locale=zh-Hans&next={url.replace('?', '%3F').replace('=', '%3D')}".encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": stack.url,
+            "Sec-Fetch-Site": "same-origin",
+        },
+    )
+
+    assert switched.status == 302
+    assert visitor.cookies == {"locale": "zh-Hans"}
+    back = visitor.get(url)
+    assert page_language(back) == "zh-Hans"
+    assert back.headers["X-Cache-Status"] == "MISS"  # no Chinese copy of it yet

@@ -20,6 +20,7 @@ from deploy.processes import descendants_of, is_alive, wait_until
 from deploy.stack import find_nginx
 from shared_web.config import Config
 from tests.deploy.stacks import Load, Visitor, start_stack
+from tests.support.languages import say
 
 pytestmark = pytest.mark.slow
 
@@ -226,6 +227,21 @@ def test_nginx_refuses_bodies_over_the_apps_limit_with_the_sites_413_page(stack)
     assert over.headers["X-Request-Id"] in over.text  # the reference SSI filled in
     assert "/signup?over-limit" not in stack.read_log("inkpot-access.log")
 
+    # In the visitor's language, worked out as the app would, with the catalogue's words.
+    chinese = Visitor(stack.url).request(
+        "POST",
+        "/signup?over-limit-zh",
+        body=b"a" * (limit + 1),
+        headers={**form, "Accept-Language": "zh-CN,zh;q=0.9"},
+    )
+    assert chinese.status == 413
+    assert '<html lang="zh-Hans">' in chinese.text
+    assert say("zh-Hans", "What you sent is too large. Posts and forms are limited to 1 MiB.") in (
+        chinese.text
+    )
+    assert "limited to 1 MiB" not in chinese.text
+    assert '<html lang="en">' in over.text
+
 
 def test_requests_for_other_host_names_get_no_answer(stack):
     """The app builds links from the Host header, so nginx passes on only its own names."""
@@ -387,6 +403,12 @@ def test_the_site_shows_its_502_page_while_the_app_is_down(stack):
             assert response.headers["X-Request-Id"] in response.text
             for name, value in Config.SECURITY_HEADERS.items():
                 assert response.headers.get_all(name) == [value]
+        # A reader of Chinese (by the cookie, as nginx reads it) gets the page in Chinese.
+        chinese = Visitor(stack.url).get("/dashboard/", headers={"Cookie": "locale=zh-Hans"})
+        assert chinese.status == 502
+        assert '<html lang="zh-Hans">' in chinese.text
+        assert "马上回来" in chinese.text
+        assert "Back in a moment" not in chinese.text
         # The page's stylesheet is there while the app is not.
         assert Visitor(stack.url).get(STYLESHEET).status == 200
     finally:

@@ -1,15 +1,15 @@
 """Each post's excerpt stored with its HTML; versions of what the public pages show, for caching.
 
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-15
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
