@@ -115,10 +115,11 @@ class Run:
 
     def headers_for(self, scenario: Scenario) -> dict[str, str]:
         if scenario.visitor == "signed-in":
-            return {"Cookie": self.cookies[scenario.stack]}
+            return {**scenario.headers, "Cookie": self.cookies[scenario.stack]}
         if scenario.visitor == "bypass":
-            return {"Cookie": BYPASS_COOKIE.format(app=f"{self.arguments.layout}_layout")}
-        return {}
+            cookie = BYPASS_COOKIE.format(app=f"{self.arguments.layout}_layout")
+            return {**scenario.headers, "Cookie": cookie}
+        return dict(scenario.headers)
 
     def wrk(self, scenario: Scenario, duration: int) -> dict:
         return run_wrk(

@@ -102,7 +102,7 @@ def benchmark(arguments) -> int:
         db_latency_ms=arguments.db_latency_ms,
         gunicorn_workers=configs["app"].worker_count,
     )
-    budgets = report.check_budgets(rows, memory)
+    budgets = report.check_budgets(rows, memory, arguments.connections)
     results = report.assemble(
         arguments, started, load_before, scenarios, rows, settings, memory=memory, budgets=budgets
     )
@@ -142,7 +142,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds over every scenario (3)")
     parser.add_argument(
-        "--duration", type=int, default=5, help="seconds of wrk per scenario per round (5)"
+        "--duration", type=int, default=4, help="seconds of wrk per scenario per round (4)"
     )
     parser.add_argument(
         "--connections", type=int, default=50, help="wrk's open connections for every scenario (50)"

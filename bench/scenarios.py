@@ -1,7 +1,7 @@
 """What `make bench` measures: the stacks it starts, and a scenario per line of the table."""
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench import dataset
@@ -24,6 +24,7 @@ class Scenario:
     path: str
     visitor: str = "anonymous"  # anonymous, signed-in, or bypass (a cookie past the cache)
     connections: int | None = None  # None: the run's --connections
+    headers: dict[str, str] = field(default_factory=dict)  # sent besides the visitor's cookie
     rounds: list[dict] = field(default_factory=list)
 
     def summary(self, connections: int) -> dict:
@@ -35,6 +36,7 @@ class Scenario:
             "label": self.label,
             "connections": self.connections or connections,
             "requests": requests,
+            "bytes": sum(r.get("bytes", 0) for r in self.rounds),
             "rps": requests / seconds if seconds else 0.0,
             "p50_ms": statistics.median(r["p50_us"] for r in self.rounds) / 1000,
             "p99_ms": statistics.median(r["p99_us"] for r in self.rounds) / 1000,
@@ -85,21 +87,60 @@ def main_stacks(arguments, database: Path, run_dir: Path) -> dict[str, Stack]:
     return stacks
 
 
+# The scenarios the app answers itself (no nginx cache): the tail budgets apply to each,
+# at the run's --connections and at FEW_CONNECTIONS.
+APP_SCENARIOS = (
+    "dashboard",
+    "home-signed-in",
+    "site-signed-in",
+    "post-signed-in",
+    "home-app",
+    "site-app",
+    "post-app",
+    "feed-app",
+)
+FEW_CONNECTIONS = 10
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+def few(scenario: Scenario) -> Scenario:
+    """The same scenario at FEW_CONNECTIONS: its key ends in -c10."""
+    return replace(
+        scenario,
+        key=f"{scenario.key}-c{FEW_CONNECTIONS}",
+        label=f"{scenario.label}, {FEW_CONNECTIONS} conns",
+        connections=FEW_CONNECTIONS,
+        rounds=[],
+    )
+
+
 def main_scenarios(arguments, post_path: str) -> list[Scenario]:
     site = f"/sites/{dataset.BENCH_USERNAME}/"
     feed = site + "feed.xml"
-    scenarios = [
-        Scenario("static", "static file, nginx (ceiling)", "app", "/static/css/inkpot.css"),
-        Scenario("hello", "hello, Flask (baseline)", "hello", "/hello"),
-        Scenario("home", "home page", "app", "/"),
-        Scenario("site", "site front page", "app", site),
-        Scenario("post", "post page", "app", post_path),
-        Scenario("feed", "Atom feed", "app", feed),
+    css = "/static/css/inkpot.css"
+    hello = Scenario("hello", "hello, Flask (baseline)", "hello", "/hello")
+    by_the_app = [
         Scenario("dashboard", "dashboard, signed in", "app", "/dashboard/", "signed-in"),
+        Scenario("home-signed-in", "home page, signed in", "app", "/", "signed-in"),
+        Scenario("site-signed-in", "site front page, signed in", "app", site, "signed-in"),
+        Scenario("post-signed-in", "post page, signed in", "app", post_path, "signed-in"),
         Scenario("home-app", "home page, cache bypassed", "app", "/", "bypass"),
         Scenario("site-app", "site front page, cache bypassed", "app", site, "bypass"),
         Scenario("post-app", "post page, cache bypassed", "app", post_path, "bypass"),
         Scenario("feed-app", "Atom feed, cache bypassed", "app", feed, "bypass"),
+    ]
+    scenarios = [
+        Scenario("static", "static file, nginx (ceiling)", "app", css),
+        Scenario("static-gzip", "static file, gzip asked", "app", css, headers=GZIP),
+        hello,
+        few(hello),
+        Scenario("home", "home page", "app", "/"),
+        Scenario("site", "site front page", "app", site),
+        Scenario("post", "post page", "app", post_path),
+        Scenario("feed", "Atom feed", "app", feed),
+        Scenario("feed-gzip", "Atom feed, gzip asked", "app", feed, headers=GZIP),
+        *by_the_app,
+        *(few(scenario) for scenario in by_the_app),
         Scenario(
             "dashboard-sync",
             "dashboard, signed in, sync workers",

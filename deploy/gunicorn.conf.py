@@ -64,13 +64,19 @@ timeout = 30
 # On SIGHUP or SIGTERM a worker stops accepting and finishes what it holds;
 # supervisor's stopwaitsecs is longer, so it never cuts this short.
 graceful_timeout = 30
-# Well over nginx's upstream keepalive_timeout (4 s), so it is nginx that closes
-# idle connections and never sends a request down one gunicorn is closing.
-keepalive = 10
+# One request per connection. A connection kept open stays with the worker that
+# accepted it, and under gevent its next request waits behind everything else
+# that worker holds, while another worker may be idle: that was the p99 of 10-20x
+# the median (bench/README.md, "The tail"). A new connection waits in the
+# listening socket's queue instead, which the first free worker takes from.
+# nginx is on the same machine or network, so a connection per request is cheap.
+keepalive = 0
 # Replace each worker now and then so a slow leak cannot grow; the jitter keeps
-# the workers from all restarting at the same moment.
-max_requests = 2000
-max_requests_jitter = 200
+# the workers from all restarting at the same moment. Memory is flat (make bench
+# checks it), so rarely: 2,000 replaced each worker every few seconds under load.
+# A new worker builds and warms the app before it accepts (deploy/wsgi.py).
+max_requests = 50_000
+max_requests_jitter = 5_000
 
 # Whose X-Forwarded-Proto gunicorn believes: nginx's only. (The app reads the
 # X-Forwarded-* headers through ProxyFix, which production config turns on.)

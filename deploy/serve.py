@@ -24,6 +24,7 @@ PASSED_THROUGH = (
     "GUNICORN_WORKER_CONNECTIONS",
     "DATABASE_POOL_SIZE",
     "DATABASE_MAX_OVERFLOW",
+    "CACHE_ENABLED",
 )
 MISSING = """\
 `make serve` runs the production stack, and that needs {program}, which is not installed.

@@ -122,6 +122,11 @@ class Stack:
         return f"redis://127.0.0.1:{self.redis_port}/1"
 
     @property
+    def cache_url(self) -> str:
+        """The page cache's copies: the same Redis, a database of their own."""
+        return f"redis://127.0.0.1:{self.redis_port}/2"
+
+    @property
     def mail_dir(self) -> Path:
         """Where the SMTP sink keeps every message, one .eml file each."""
         return self.run_dir / "mail"
@@ -210,6 +215,7 @@ class Stack:
             "TRUSTED_HOSTS": "127.0.0.1,localhost",
             "RATELIMIT_STORAGE_URI": self.redis_url,
             "CELERY_BROKER_URL": self.broker_url,
+            "CACHE_REDIS_URL": self.cache_url,
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(self.smtp_port),
             "WORKER_METRICS_ADDRESS": f"127.0.0.1:{self.worker_metrics_port}",

@@ -15,6 +15,7 @@ monkey.patch_all()
 import os  # noqa: E402  (after the patch, on purpose)
 
 from deploy import layout_module  # noqa: E402
+from shared_web import warm_up  # noqa: E402
 
 
 def create_app():
@@ -23,3 +24,5 @@ def create_app():
 
 
 app = create_app()
+# Templates compiled and a database connection open before the worker accepts a connection.
+warm_up(app)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask_migrate import Migrate
 
-from shared_models import accounts, models
+from shared_models import accounts, models, versions  # noqa: F401  (versions: its flush hook)
 from shared_models.cli import create_admin_command, seed_demo_command
 from shared_models.database import db
 from shared_models.errors import RuleViolation

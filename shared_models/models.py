@@ -32,6 +32,10 @@ TAGLINE_MAX = 200
 POST_TITLE_MAX = 200
 POST_SLUG_MAX = 80
 POST_BODY_MAX = 100_000
+# A post's summary in lists and in its page's description: two or three lines, and
+# what search engines show. Cut at a word, plus an ellipsis.
+EXCERPT_LENGTH = 220
+EXCERPT_MAX = EXCERPT_LENGTH + 1
 AUDIT_DETAIL_MAX = 500
 USER_AGENT_MAX = 200
 ADDRESS_MAX = 45  # the longest text form of an IPv6 address
@@ -190,6 +194,11 @@ class Site(db.Model):
     title: Mapped[str] = mapped_column(String(SITE_TITLE_MAX))
     tagline: Mapped[str] = mapped_column(String(TAGLINE_MAX), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Goes up with every change to what the site's public pages show (its title and
+    # tagline, its published posts, its owner's standing), in the same transaction as
+    # the change (shared_models.versions): a copy of a page made at one version is
+    # a copy of what the site showed then.
+    content_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     owner: Mapped[User] = relationship(back_populates="site")
     posts: Mapped[list[Post]] = relationship(
@@ -222,6 +231,8 @@ class Post(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     # Rendered and sanitized once, when the post is saved, never per request.
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # The start of the text without markup, made with body_html: lists show it.
+    excerpt: Mapped[str] = mapped_column(String(EXCERPT_MAX), default="")
     is_published: Mapped[bool] = mapped_column(Boolean, default=False)
     # When the post first went public; kept if it is later unpublished, so its
     # slug and its place in feeds stay put.
@@ -235,6 +246,22 @@ class Post(db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.site_id}/{self.slug}>"
+
+
+class PublicVersion(db.Model):
+    """One row: goes up with every change to any site's public pages (the home page lists them all).
+
+    The site-wide counterpart of Site.content_version, bumped in the same
+    transaction as the change (shared_models.versions).
+    """
+
+    __tablename__ = "public_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    def __repr__(self) -> str:
+        return f"<PublicVersion {self.number}>"
 
 
 class AuditEvent(db.Model):

@@ -5,6 +5,7 @@ import unicodedata
 
 import mistune
 import nh3
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,6 +13,7 @@ from shared_models import audit
 from shared_models.database import db
 from shared_models.errors import N_, RuleViolation
 from shared_models.models import (
+    EXCERPT_LENGTH,
     POST_BODY_MAX,
     POST_SLUG_MAX,
     POST_TITLE_MAX,
@@ -76,6 +78,25 @@ def render_markdown(source: str) -> str:
     # A character reference such as `&#1;` comes out of both as the raw control
     # character, which XML cannot carry: left in, it would break the feed.
     return UNSTORABLE_CHARACTERS.sub("", html)
+
+
+def excerpt_of(body_html: str, length: int = EXCERPT_LENGTH) -> str:
+    """The start of a post's text, without markup, cut at a word: for lists and descriptions.
+
+    Made when the post is saved, with its HTML, never per page: a list of ten
+    posts would otherwise strip the tags of ten whole posts on every view.
+    """
+    # body_html is sanitized HTML already; striptags also decodes its entities.
+    text = " ".join(Markup(body_html).striptags().split())  # noqa: S704
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def rendered(body: str) -> dict[str, str]:
+    """The columns made from a post's Markdown: its safe HTML and its excerpt."""
+    html = render_markdown(body)
+    return {"body_html": html, "excerpt": excerpt_of(html)}
 
 
 def slugify(text: str, max_length: int = POST_SLUG_MAX) -> str:
@@ -155,7 +176,7 @@ def create_post(author: User, title: str, body: str, published: bool) -> Post:
     """Write a new post on the author's site; commit and return it."""
     title = _check_post_fields(title, body)
     post = Post(site=author.site)
-    fields = {"title": title, "body": body, "body_html": render_markdown(body)}
+    fields = {"title": title, "body": body, **rendered(body)}
     _save(post, {**fields, "is_published": published}, new_slug=True)
     return post
 
@@ -166,7 +187,7 @@ def update_post(post: Post, title: str, body: str, published: bool) -> Post:
     new_slug = post.published_at is None and title != post.title
     fields = {"title": title, "is_published": published}
     if body != post.body:
-        fields |= {"body": body, "body_html": render_markdown(body)}
+        fields |= {"body": body, **rendered(body)}
     _save(post, fields, new_slug)
     return post
 

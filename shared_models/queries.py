@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -11,10 +11,13 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from shared_models.accounts import USERNAME_PATTERN
 from shared_models.database import db
 from shared_models.models import AuditEvent, Post, Site, User, as_utc
+from shared_models.versions import public_version
 
 POSTS_PER_PAGE = 10
 ROWS_PER_ADMIN_PAGE = 25
-FEED_LENGTH = 20
+# Ten entries, as most blog engines send: a feed reader polls often, and each entry
+# carries the whole post (twenty made a 100 KB feed, nine times the stylesheet).
+FEED_LENGTH = 10
 MAX_PAGE = 10_000
 # The admin's user search: longer text could match nothing a username or email holds.
 USER_SEARCH_MAX = 100
@@ -29,9 +32,56 @@ def page_number(raw: str | None) -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
-def paginate(query: Select, page: str | None, per_page: int) -> Pagination:
+class Page:
+    """One page of a list: its rows, and whether a newer or an older page follows.
+
+    There is no "of N": counting every row would make each page as slow as the
+    list is long (the home page's count read every public post), and a reader
+    moving through a blog needs only the next and previous pages. One row more
+    than the page shows tells whether an older page exists.
+
+    The rows are read when first used: a page whose rendered list comes from the
+    page cache never reads them. `version` names what the rows depend on (see
+    shared_models.versions), so equal versions mean equal rows.
+    """
+
+    def __init__(self, query: Select, page: str | None, per_page: int, version: tuple = ()):
+        self.query = query
+        self.page = page_number(page)
+        self.per_page = per_page
+        self.version = (*version, self.page, per_page)
+
+    @cached_property
+    def _rows(self) -> list:
+        offset = (self.page - 1) * self.per_page
+        return list(
+            db.session.execute(self.query.limit(self.per_page + 1).offset(offset)).scalars()
+        )
+
+    @property
+    def items(self) -> list:
+        return self._rows[: self.per_page]
+
+    @property
+    def has_next(self) -> bool:
+        return len(self._rows) > self.per_page
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+
+def paginate(query: Select, page: str | None, per_page: int) -> Page:
     """One page of a query; a page past the end is empty rather than an error."""
-    return db.paginate(query, page=page_number(page), per_page=per_page, error_out=False)
+    return Page(query, page, per_page)
 
 
 # Whose sites are public: owners who are not suspended and have confirmed their address.
@@ -50,8 +100,13 @@ def _public_posts() -> Select:
 
 
 def newest_public_posts() -> Select:
-    """Published posts of every public site, newest first (the home page)."""
+    """Published posts of every public site, newest first."""
     return _public_posts()
+
+
+def home_page_posts(page: str | None) -> Page:
+    """A page of the home page's list: published posts of every public site, newest first."""
+    return Page(newest_public_posts(), page, POSTS_PER_PAGE, ("public", public_version()))
 
 
 def public_site(slug: str) -> Site | None:
@@ -74,8 +129,15 @@ def site_public_posts(site: Site) -> Select:
     )
 
 
-def site_feed_posts(site: Site) -> list[Post]:
-    return list(db.session.execute(site_public_posts(site).limit(FEED_LENGTH)).scalars())
+def front_page_posts(site: Site, page: str | None) -> Page:
+    """A page of a site's front page: its published posts, newest first."""
+    version = ("site", site.id, site.content_version)
+    return Page(site_public_posts(site), page, POSTS_PER_PAGE, version)
+
+
+def site_feed_posts(site: Site) -> Page:
+    """The posts of a site's feed: its newest published ones."""
+    return Page(site_public_posts(site), None, FEED_LENGTH, ("site", site.id, site.content_version))
 
 
 def public_post(site: Site, slug: str) -> Post | None:

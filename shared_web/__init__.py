@@ -14,21 +14,26 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import configure_mappers
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import shared_models
 from shared_models import RuleViolation, db
 from shared_models.errors import N_
+from shared_models.queries import database_is_up
 from shared_web import (
     auth,
     background,
     bearer,
+    compression,
     languages,
     metrics,
     openapi,
+    page_cache,
     problems,
     request_log,
+    static_files,
 )
 from shared_web.converters import RowIdConverter
 from shared_web.extensions import csrf, limiter, login_manager
@@ -37,7 +42,7 @@ from shared_web.hooks import add_security_headers, refuse_unreadable_input
 from shared_web.logs import configure_logging
 from shared_web.request_ids import request_id, send_request_id
 
-__all__ = ["init_app", "register_api", "register_error_pages"]
+__all__ = ["init_app", "register_api", "register_error_pages", "warm_up"]
 
 # The catalogues every app shares, merged before the app's own: the domain's rule
 # messages are translated there once, not once per layout.
@@ -67,6 +72,9 @@ def init_app(app: Flask) -> None:
         lambda endpoint, values: request_log.start_request(),
         lambda endpoint, values: refuse_unreadable_input(),
     ]
+    # First registered, so it runs after every other after_request hook (Flask runs
+    # them in reverse): the body it compresses is final.
+    compression.init_app(app)
     app.after_request(add_security_headers)
     app.after_request(send_request_id)
     request_log.init_app(app)
@@ -75,12 +83,30 @@ def init_app(app: Flask) -> None:
     register_error_pages(app)
     languages.init_app(app, SHARED_CATALOGUES)
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
+    page_cache.init_app(app)
+    static_files.init_app(app)
     app.add_url_rule("/robots.txt", "robots_txt", robots_txt)
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
     openapi.init_app(app)
     background.init_app(app)
+
+
+def warm_up(app: Flask) -> None:
+    """Do now what a new worker's first requests would otherwise do while visitors wait.
+
+    Compiling a template takes tens of milliseconds, and a worker that has just
+    started would compile each one on its first request for it, with every other
+    request it holds waiting behind (gevent runs one at a time). deploy/wsgi.py
+    calls this as a worker builds the app, before it accepts a connection.
+    """
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
+    configure_mappers()
+    with app.app_context():
+        database_is_up()
+        db.session.remove()
 
 
 UNTRUSTED_HOST = N_("This site does not answer to that host name.")

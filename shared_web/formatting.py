@@ -1,4 +1,4 @@
-"""Jinja filters both layouts share: how dates, numbers, excerpts and devices read on every page.
+"""Jinja filters both layouts share: how dates, numbers, durations and devices read on every page.
 
 Dates and numbers are written the way the page's language writes them
 (shared_web.languages): "23 Nov 2026" in English, "2026年11月23日" in Chinese.
@@ -8,15 +8,10 @@ Machine-readable times (`<time datetime>`, the Atom feed) stay ISO 8601.
 from datetime import datetime, timedelta
 
 import flask_babel
-from markupsafe import Markup
 
 from shared_models.models import as_utc
 from shared_models.sessions import describe_device
 from shared_web.languages import current_language
-
-# A summary's length in characters: two or three lines in a list, and what search
-# engines show of a page's description.
-EXCERPT_LENGTH = 220
 
 
 def format_date(moment: datetime | None) -> str:
@@ -49,15 +44,6 @@ def isoformat(moment: datetime | None) -> str:
     return as_utc(moment).isoformat(timespec="seconds") if moment else ""
 
 
-def excerpt(post, length: int = EXCERPT_LENGTH) -> str:
-    """The start of a post's text, without markup, cut at a word: for lists and descriptions."""
-    # body_html is sanitized HTML already; striptags also decodes its entities.
-    text = " ".join(Markup(post.body_html).striptags().split())  # noqa: S704
-    if len(text) <= length:
-        return text
-    return text[:length].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
-
-
 def device(user_agent: str) -> str:
     """'Firefox on Linux', in the page's language."""
     return describe_device(user_agent, translate=flask_babel.gettext)
@@ -69,6 +55,5 @@ TEMPLATE_FILTERS = {
     "number": format_number,
     "isoformat": isoformat,
     "lasting": lasting,
-    "excerpt": excerpt,
     "device": device,
 }

@@ -65,7 +65,7 @@ def test_the_feed_lists_at_most_feed_length_posts(people):
     for n in range(queries.FEED_LENGTH + 3):
         publishing.create_post(people["ada"], f"Post {n}", "", True)
 
-    feed = queries.site_feed_posts(people["ada"].site)
+    feed = queries.site_feed_posts(people["ada"].site).items
 
     assert len(feed) == queries.FEED_LENGTH
     assert feed[0].title == f"Post {queries.FEED_LENGTH + 2}"

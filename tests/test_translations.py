@@ -31,7 +31,6 @@ from shared_models.models import (
     UserSession,
 )
 from shared_web import mail
-from shared_web.formatting import excerpt
 from tests.support.languages import say
 from tests.support.mail import Outbox
 from tests.support.pages import parse
@@ -329,7 +328,7 @@ def user_content(app) -> list[str]:
         for site in db.session.execute(db.select(Site)).scalars():
             texts += [site.title, site.tagline, site.slug]
         for post in db.session.execute(db.select(Post)).scalars():
-            texts += [post.title, post.slug, excerpt(post)]
+            texts += [post.title, post.slug, post.excerpt]
         texts += list(db.session.execute(db.select(ApiToken.name)).scalars())
         texts += list(db.session.execute(db.select(AuditEvent.detail)).scalars())
         texts += list(db.session.execute(db.select(AuditEvent.action)).scalars())

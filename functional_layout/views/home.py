@@ -30,9 +30,7 @@ def bad_link_page(bad_link, ask_again_endpoint):
 @bp.get("/")
 def index():
     """The landing page and the newest posts from every active site."""
-    posts = queries.paginate(
-        queries.newest_public_posts(), request.args.get("page"), queries.POSTS_PER_PAGE
-    )
+    posts = queries.home_page_posts(request.args.get("page"))
     return render_template("home/index.html", posts=posts)
 
 

@@ -17,9 +17,7 @@ def load_site(endpoint, values):
 @bp.get("/<site_slug>/")
 def front_page():
     """A site's title, tagline and published posts."""
-    posts = queries.paginate(
-        queries.site_public_posts(g.site), request.args.get("page"), queries.POSTS_PER_PAGE
-    )
+    posts = queries.front_page_posts(g.site, request.args.get("page"))
     return render_template("sites/front_page.html", site=g.site, posts=posts)
 
 

@@ -33,12 +33,15 @@ def test_every_kind_of_page_passes_the_page_checks(busy_site, open_visitor):
     for path in ["/no-such-page", "/sites/nobody/"]:
         reader.open(path, status=404)
 
-    # Pagination: newer and older, with where you are in between.
+    # Pagination: newer and older, with where you are in between (no page count: the
+    # lists read one row ahead instead of counting every post).
     reader.open("/")
     pages = page.get_by_role("navigation", name=say("Pages"))
-    expect(pages).to_contain_text(say("Page %(page)s of %(pages)s", page=1, pages=2))
+    expect(pages).to_contain_text(say("Page %(page)s", page=1))
+    expect(pages.get_by_role("link", name=say("← Newer"))).to_have_count(0)
     reader.follow(pages.get_by_role("link", name=say("Older →")))
-    expect(pages).to_contain_text(say("Page %(page)s of %(pages)s", page=2, pages=2))
+    expect(pages).to_contain_text(say("Page %(page)s", page=2))
+    expect(pages.get_by_role("link", name=say("Older →"))).to_have_count(0)
     expect(page.locator(".post-summary")).to_have_count(NOTES - 10)
     reader.follow(pages.get_by_role("link", name=say("← Newer")))
     expect(page.locator(".post-summary")).to_have_count(10)

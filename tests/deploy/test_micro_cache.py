@@ -9,6 +9,7 @@ worked out by nginx as the app works it out, so no visitor ever gets a copy in
 another visitor's language.
 """
 
+import gzip
 import http.client
 import re
 import time
@@ -218,6 +219,21 @@ def test_an_answer_that_sets_a_cookie_is_never_stored(probe_stack):
         assert answer.headers["X-Cache-Status"] == "MISS"
         assert answer.headers.get_all("Set-Cookie"), "the probe page sets a cookie"
     wait_until(lambda: app_requests(probe_stack, url) == 3, 10, "three requests in the app's log")
+
+
+def test_gzipped_and_plain_copies_are_kept_apart_and_each_drawn_once(stack, site):
+    """The app gzips a page once; nginx keeps that copy for readers who take gzip."""
+    url = unique(f"/sites/{site[0]}/feed.xml")
+    gzip_asked = {"Accept-Encoding": "gzip, deflate, br"}
+    first, second = Visitor(stack.url).get(url, gzip_asked), Visitor(stack.url).get(url, gzip_asked)
+    plain = Visitor(stack.url).get(url)
+
+    assert [r.headers["X-Cache-Status"] for r in (first, second, plain)] == ["MISS", "HIT", "MISS"]
+    assert first.headers["Content-Encoding"] == second.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain.headers
+    assert gzip.decompress(second.body) == plain.body
+    wait_until(lambda: app_requests(stack, url) >= 2, 10, f"{url} twice in the app's log")
+    assert app_requests(stack, url) == 2
 
 
 def page_language(response) -> str:
