@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from deploy import render
+from deploy import LAYOUTS, render
 from deploy.env_file import DEFAULT_ENV_FILE
 from deploy.processes import system_program
 from tests.support.machine import unavailable
@@ -170,7 +170,7 @@ def code_folder() -> PurePosixPath:
 def static_location_paths() -> set[PurePosixPath]:
     """The folders nginx serves static files from, as on the server (the code's own)."""
     paths = set()
-    for layout in ("functional", "divisional"):
+    for layout in LAYOUTS:
         rendered = render.static_locations(layout).replace(
             str(render.REPOSITORY), str(code_folder())
         )
