@@ -1,0 +1,161 @@
+"""`make skeleton`: each layout copied out as a new project that lints, migrates, serves, tests."""
+
+import filecmp
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deploy import LAYOUTS
+
+ROOT = Path(__file__).resolve().parent.parent
+SKELETON = ROOT / "scripts" / "skeleton.py"
+RUFF = Path(sys.executable).parent / "ruff"
+
+
+def generate(layout: str, dest: Path, name: str = "my_blog") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SKELETON), "--layout", layout, "--dest", str(dest), "--name", name],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module", params=LAYOUTS)
+def skeleton(request, tmp_path_factory) -> tuple[str, Path]:
+    """A new project from one layout, named my_blog, in a temporary folder."""
+    dest = tmp_path_factory.mktemp("skeleton") / "my_blog"
+    result = generate(request.param, dest)
+    assert result.returncode == 0, result.stderr
+    return request.param, dest
+
+
+def run_in(dest: Path, *command: str, timeout: int = 120, **env) -> subprocess.CompletedProcess:
+    # The skeleton's own folder first on the path: it must not import this repository.
+    environment = {**os.environ, "PYTHONPATH": str(dest), **env}
+    return subprocess.run(
+        command, cwd=dest, env=environment, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_it_passes_its_own_ruff_check_and_format(skeleton):
+    _, dest = skeleton
+    checked = run_in(dest, str(RUFF), "check", "--no-cache", ".")
+    assert checked.returncode == 0, checked.stdout
+    formatted = run_in(dest, str(RUFF), "format", "--no-cache", "--check", ".")
+    assert formatted.returncode == 0, formatted.stdout
+
+
+def test_no_trace_of_inkpot_or_of_the_other_layout_is_left(skeleton):
+    layout, dest = skeleton
+    (other,) = [name for name in LAYOUTS if name != layout]
+    found = subprocess.run(
+        ["grep", "-rilE", f"inkpot|functional_layout|divisional_layout|{other}", "."],
+        cwd=dest,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.stdout == ""
+    paths = [str(path.relative_to(dest)) for path in dest.rglob("*")]
+    assert not [path for path in paths if re.search(f"inkpot|{other}", path, re.I)]
+    assert not (dest / "tests" / "test_parity.py").exists()
+    assert not (dest / "docs" / "LAYOUTS.md").exists()
+
+
+def test_every_module_parses_and_the_app_imports_under_its_new_name(skeleton):
+    _, dest = skeleton
+    imported = run_in(
+        dest,
+        sys.executable,
+        "-c",
+        "import my_blog, my_blog_domain, my_blog_web, deploy.stack, deploy.render;"
+        "print(my_blog.__file__)",
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == str(dest / "my_blog" / "__init__.py")
+
+
+def test_make_runs_first_steps_migrate_seed_and_serve_a_page(skeleton, tmp_path):
+    _, dest = skeleton
+    database = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    for command in (("db", "upgrade"), ("seed-demo",)):
+        ran = run_in(
+            dest, sys.executable, "-m", "flask", "--app", "my_blog", *command, DATABASE_URL=database
+        )
+        assert ran.returncode == 0, ran.stderr
+    page = run_in(
+        dest,
+        sys.executable,
+        "-c",
+        "import my_blog; app = my_blog.create_app();"
+        "response = app.test_client().get('/');"
+        "print(response.status_code, b'My Blog' in response.data)",
+        DATABASE_URL=database,
+    )
+    assert page.stdout.split() == ["200", "True"], page.stderr
+
+
+@pytest.mark.slow
+def test_its_fast_suite_passes_through_its_own_make_test(skeleton):
+    """Its `make test`, on this repository's .venv (installing again would take minutes)."""
+    _, dest = skeleton
+    venv = Path(sys.executable).parent.parent
+    ran = run_in(
+        dest,
+        "make",
+        "test",
+        f"VENV={venv}",
+        "-o",
+        f"{venv}/.installed",
+        "PYTEST_ARGS=-m 'not slow' -p no:cacheprovider",
+        timeout=900,
+    )
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+
+
+def test_generating_twice_writes_the_same_tree(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    for dest in (first, second):
+        assert generate("divisional", dest).returncode == 0
+    comparison = filecmp.dircmp(first, second)
+    differences = []
+
+    def collect(compared):
+        differences.extend(compared.left_only + compared.right_only + compared.diff_files)
+        for sub in compared.subdirs.values():
+            collect(sub)
+
+    collect(comparison)
+    assert differences == []
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("My-Blog", "not a Python package name"),
+        ("class", "keyword"),
+        ("json", "standard library"),
+        ("flask", "installed dependency"),
+        ("celery", "installed dependency"),
+        ("tests", "folder of the project"),
+    ],
+)
+def test_it_refuses_a_name_it_could_not_import(tmp_path, name, message):
+    result = generate("functional", tmp_path / "new", name)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert not (tmp_path / "new").exists()
+
+
+def test_it_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "kept.txt").write_text("mine")
+    result = generate("functional", tmp_path)
+    assert result.returncode == 1
+    assert "not an empty folder" in result.stderr
+    assert [path.name for path in tmp_path.iterdir()] == ["kept.txt"]
