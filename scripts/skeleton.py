@@ -73,6 +73,25 @@ SENTENCES: dict[str, list[tuple[str, str]]] = {
             "",
         ),
     ],
+    "shared_web/__init__.py": [
+        (r"What both sites do alike", "What the app does"),
+        (
+            r"what every Inkpot app sets up the same way whatever its layout \(",
+            "what Inkpot sets up around its views (",
+        ),
+        (
+            r"so each layout's create_app registers\nit with one call instead of a copy\. "
+            r".*?live\.",
+            "so create_app registers\nit with one call.",
+        ),
+    ],
+    "shared_web/config.py": [
+        (
+            r"# Both layouts share one instance folder, so `make run` serves them one database\.",
+            "# The instance folder, beside the packages: the development database and key.",
+        ),
+        (r" *# Cookies ignore ports: both layouts served .*?the other\.\n", ""),
+    ],
     "deploy/inkpot.env.example": [(r"# functional or divisional: .*\nLAYOUT=\w+\n", "")],
     "deploy/env_file.py": [(r", and render\.py reads LAYOUT from\nit", "\nand to the worker")],
     "deploy/inkpot-flask": [
@@ -274,6 +293,7 @@ def rename_identifier(name: str, names: Names) -> str:
         return names.identifiers()[name]
     for old, new in names.identifiers().items():
         name = name.replace(old, new)
+    name = name.replace("both_layouts", "the_app").replace("files_layout", "files_app")
     camel = names.display.replace(" ", "")
     return (
         name.replace("Inkpot", camel)
@@ -616,7 +636,7 @@ def names_a_layout(node: ast.AST) -> bool:
             return True
         if isinstance(child, ast.Attribute) and child.attr == "layout":
             return True
-        if isinstance(child, ast.Constant) and re.search(r"\bLAYOUT\b", str(child.value)):
+        if isinstance(child, ast.Constant) and re.search(r"\bLAYOUT\b|--layout", str(child.value)):
             return True
     return False
 
@@ -706,6 +726,22 @@ def collapse_prose(text: str, names: Names) -> str:
         (r" --layout", ""),
         (r"serve-(?:LAYOUT|functional|divisional)\b", "serve"),
         (r"\b([Tt]he) (?:functional|divisional) stack\b", r"\1 stack"),
+        (r"the layout LAYOUT=functional\|divisional names", "the app"),
+        (r"the layout LAYOUT names", "the app"),
+        (r"[Aa] layout, a run directory", "a run directory"),
+        (r",? shared by both layouts", ""),
+        (r" \(both layouts share one schema\)", ""),
+        (r"The (?:functional|divisional) layout's app", "The app"),
+        (r"[Bb]oth layouts share", "the app uses"),
+        (r"[Bb]oth layouts bind", "the app binds"),
+        (r"[Bb]oth layouts:", "the app:"),
+        (r"[Bb]oth sites", "the site"),
+        (r"\bboth\nlayouts\b", "the app"),
+        (r"\b[Aa] layout served", "The app served"),
+        (r" for one layout", ""),
+        (r",? small enough for about half a minute per layout", ", about half a minute"),
+        (r"that layout's templates", "its templates"),
+        (r"\bits\nlayout's email templates", "its\nemail templates"),
         (r",? in the (?:functional|divisional) layout,", ""),
         (r"[Tt]he two layouts", "the app"),
         (r"[Tt]he layout's app", "the app"),
@@ -717,7 +753,6 @@ def collapse_prose(text: str, names: Names) -> str:
         (r"[Tt]he layout's ", "the app's "),
         (r"[Tt]he layout LAYOUT names", "the app"),
         (r"LAYOUT=functional\|divisional", names.package),
-        (r"\b(?:functional|divisional) layout\b", "layout"),
     ]
     for pattern, replacement in replacements:
         text = re.sub(pattern, replacement, text)
