@@ -108,13 +108,16 @@ SENTENCES: dict[str, list[tuple[str, str]]] = {
     ],
     "scripts/serve_dev.py": [
         (r"serve both layouts until", "serve the site until"),
+        (r"    ports = \{layout: .*?\n    # Both layouts share one database: .*?\n", ""),
         (
-            r"    ports = \{layout: .*?\n\n    servers = .*?\n    \]\n    print\(\)\n"
+            r"    servers = \[\n.*?\n    \]\n    print\(\)\n"
             r"    for layout, port in ports\.items\(\):\n        print\(.*?\)\n",
-            '    subprocess.run(flask("db", "upgrade"), check=True)\n'
-            '    subprocess.run(flask("seed-demo"), check=True)\n'
-            '    servers = [subprocess.Popen(flask("run", "--debug", "--host", HOST, "--port",'
-            " str(FIRST_PORT)))]\n"
+            "    servers = [\n"
+            "        subprocess.Popen(\n"
+            '            flask(LAYOUTS[0], "run", "--debug", "--host", HOST, "--port",'
+            " str(FIRST_PORT))\n"
+            "        )\n"
+            "    ]\n"
             '    print(f"\\n  http://{HOST}:{FIRST_PORT}/")\n',
         ),
     ],
@@ -660,6 +663,8 @@ def remove_parameter(source: Source, spans: list, index: int, closing: int) -> N
     start, last = source.start(spans[index][1]), spans[index][2]
     if index + 1 < len(spans):
         end = source.start(spans[index + 1][1])
+        while source.data[end - 1 : end] == b"*":  # *args, **kwargs: keep their stars
+            end -= 1
     elif index > 0:
         start = source.end(spans[index - 1][2])
         end = source.end(last)
