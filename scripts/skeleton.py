@@ -53,7 +53,7 @@ LEFT_OUT = [
 # Where the repository explains choosing a layout in words, said of the one app.
 # Each pattern must still match (the generator says so when one stops matching):
 # edit the pattern together with the sentence.
-SENTENCES: dict[str, list[tuple[str, str]]] = {
+SENTENCES: dict[str, list[tuple[str, ...]]] = {
     "deploy/README.md": [
         (
             r" Either layout runs\nthe same way: the env file's "
@@ -68,6 +68,12 @@ SENTENCES: dict[str, list[tuple[str, str]]] = {
         (r"of the env file's LAYOUT is", "of the app is"),
         (r"static-locations --env-file /etc/inkpot/inkpot\.env \\", "static-locations \\"),
         (r"whenever you change `LAYOUT` or an area", "whenever an area"),
+        # The functional layout has one static folder; the divisional one, one per area too.
+        (
+            r"the app's\n`/static/` and, in the divisional layout, each area's \(.*?\)\.",
+            "the app's\n`/static/`.",
+            "functional",
+        ),
         (
             r"There is no env file here, so step 7\n +names the layout instead: .*?inkpot\.env`\. ",
             "",
@@ -98,6 +104,13 @@ SENTENCES: dict[str, list[tuple[str, str]]] = {
         (r" settings, for the layout the env file's LAYOUT names:", " settings:")
     ],
     "tests/conftest.py": [(r"\n\nThe `app` fixture is parametrised by layout.*?LAYOUTS\.", "")],
+    "deploy/nginx/inkpot.conf": [
+        (
+            r"/static/ and, in the divisional layout, each area's own static folder\.",
+            "/static/ folder.",
+            "functional",
+        )
+    ],
     "deploy/supervisor/inkpot.conf": [(r", LAYOUT and the rest", " and the rest")],
     "tests/deploy/test_guide.py": [
         (r" *# Step 7 reads LAYOUT from it too\.\n.*?== env_file\n", "")
@@ -822,7 +835,7 @@ def generate(layout: str, dest: Path, package: str) -> list[str]:
     for path in sources:
         data = (REPOSITORY / path).read_bytes()
         if path in SENTENCES:
-            data = rewrite_sentences(path, data.decode()).encode()
+            data = rewrite_sentences(path, data.decode(), layout).encode()
         target = new_path(path, names)
         if path.endswith(".py"):
             python[target] = rename_python(data.decode(), names)
@@ -865,8 +878,10 @@ def generate(layout: str, dest: Path, package: str) -> list[str]:
     return sorted(outputs)
 
 
-def rewrite_sentences(path: str, text: str) -> str:
-    for pattern, replacement in SENTENCES[path]:
+def rewrite_sentences(path: str, text: str, layout: str) -> str:
+    for pattern, replacement, *only in SENTENCES[path]:
+        if only and only[0] != layout:
+            continue
         text, count = re.subn(pattern, lambda _match, new=replacement: new, text, flags=re.DOTALL)
         if count == 0:
             raise SkeletonError(
