@@ -117,7 +117,12 @@ SENTENCES: dict[str, list[tuple[str, ...]]] = {
     ],
     "bench/README.md": [
         (r"; LAYOUT=divisional for the twin", ""),
-        (r" \(functional layout\)", ""),
+        # The copy starts without the results files: `make bench` writes its own.
+        (r"!\[Requests per second, per scenario\]\(\.\./docs/bench\.png\)\n\n", ""),
+        (
+            r"with `make bench` \(functional layout\), on",
+            "with `make bench` on the code this project started from, on",
+        ),
     ],
     "scripts/serve_dev.py": [
         (r"serve both layouts until", "serve the site until"),
@@ -225,6 +230,11 @@ def check_name(name: str) -> None:
         raise SkeletonError(
             f"NAME={name!r} is not a Python package name: use lowercase letters, digits "
             "and underscores, starting with a letter (e.g. my_blog)."
+        )
+    if "layout" in name:
+        raise SkeletonError(
+            f"NAME={name!r}: a name with 'layout' in it would read as the layout choice "
+            "this copy removes; choose another name."
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         raise SkeletonError(f"NAME={name!r} is a Python keyword; choose another name.")

@@ -160,6 +160,7 @@ def test_generating_twice_writes_the_same_tree(tmp_path):
         ("flask", "installed dependency"),
         ("celery", "installed dependency"),
         ("tests", "folder of the project"),
+        ("page_layout", "layout choice"),
     ],
 )
 def test_it_refuses_a_name_it_could_not_import(tmp_path, name, message):
