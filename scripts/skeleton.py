@@ -590,16 +590,25 @@ def layout_arguments(tree: ast.Module, source: Source, names: Names) -> None:
                     rest = source.data[end:]
                     end += len(rest) - len(rest.lstrip(b" \t,"))
                     source.remove_span(start, end)
+        elif isinstance(node, ast.List | ast.Tuple) and duplicate_names(node, names):
+            # ["functional_layout_session", "divisional_layout_session"] are one name now.
+            seen = set()
+            for index, item in enumerate(node.elts):
+                if item.value in seen:
+                    source.remove_item(node.elts, index, source.end(node))
+                seen.add(item.value)
         elif isinstance(node, ast.List):
             # ["serve", "--layout", "functional"]: the option and its value go together.
             for index, item in enumerate(node.elts[:-1]):
                 if isinstance(item, ast.Constant) and item.value == "--layout":
-                    source.remove_span(
-                        source.start(item),
-                        source.start(node.elts[index + 2])
-                        if index + 2 < len(node.elts)
-                        else source.end(node.elts[index + 1]),
-                    )
+                    value = node.elts[index + 1]
+                    if index + 2 < len(node.elts):
+                        span = source.start(item), source.start(node.elts[index + 2])
+                    elif index > 0:  # last: take the comma before it, not a trailing one
+                        span = source.end(node.elts[index - 1]), source.end(value)
+                    else:
+                        span = source.start(item), source.end(value)
+                    source.remove_span(*span)
         elif (
             isinstance(node, ast.ListComp)
             and iterates_layouts(node.generators)
@@ -621,6 +630,14 @@ def layout_loops(tree: ast.Module, source: Source) -> None:
             indent = " " * (node.body[0].col_offset - node.col_offset)
             dedented = "".join(line.removeprefix(indent) for line in body.splitlines(keepends=True))
             source.edits.append((start, end, dedented.encode()))
+
+
+def duplicate_names(node: ast.List | ast.Tuple, names: Names) -> bool:
+    """A list of strings naming the app twice, once per layout before the rename."""
+    values = [getattr(item, "value", None) for item in node.elts]
+    if not all(isinstance(value, str) for value in values):
+        return False
+    return any(values.count(value) > 1 and names.package in value for value in values)
 
 
 def layout_statements(body: list[ast.stmt], source: Source) -> bool:
@@ -783,8 +800,14 @@ def collapse_prose(text: str, names: Names) -> str:
         (r"LAYOUT=functional\|divisional", names.package),
     ]
     for pattern, replacement in replacements:
-        text = re.sub(pattern, replacement, text)
+        text = re.sub(pattern, lambda match, new=replacement: same_case(match, new), text)
     return text
+
+
+def same_case(match: re.Match, replacement: str) -> str:
+    """The replacement, capitalised when what it replaces starts a sentence."""
+    new = match.expand(replacement)
+    return new[:1].upper() + new[1:] if match.group(0)[:1].isupper() else new
 
 
 def makefile(text: str, names: Names, copied: set[str]) -> str:
