@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import tokenize
 from dataclasses import dataclass
 from fnmatch import fnmatch
@@ -47,7 +48,7 @@ LEFT_OUT = [
     "docs/bench.png",
     "scripts/skeleton.py",  # this generator, and its test
     "tests/test_skeleton.py",
-    "README.md",  # written for the new project below
+    "README.md",  # written for the new project, with the sections below that still apply
 ]
 
 # Where the repository explains choosing a layout in words, said of the one app.
@@ -98,6 +99,18 @@ SENTENCES: dict[str, list[tuple[str, ...]]] = {
         ),
         (r" *# Cookies ignore ports: both layouts served .*?the other\.\n", ""),
     ],
+    "README.md": [
+        (r"^make serve LAYOUT=divisional +# (needs nginx and Redis)", r"# make serve \1"),
+        (r"Inkpot is meant to be copied, so it is safe", "It is safe"),
+        (
+            r"Both sites serve one JSON API under `/api/v1/`, their",
+            "The site serves one JSON API under `/api/v1/`, its",
+        ),
+        (r"^LAYOUT=functional (\.venv/bin/celery)", r"\1"),
+        (r"PYTEST_ARGS=\"-k parity\"", 'PYTEST_ARGS="-k sessions"'),
+        (r" Every behaviour test runs on both\nlayouts\.", ""),
+        (r"supervisor keeping both up", "supervisor keeping the app and the worker up"),
+    ],
     "deploy/inkpot.env.example": [(r"# functional or divisional: .*\nLAYOUT=\w+\n", "")],
     "deploy/env_file.py": [(r", and render\.py reads LAYOUT from\nit", "\nand to the worker")],
     "deploy/inkpot-flask": [
@@ -139,6 +152,17 @@ SENTENCES: dict[str, list[tuple[str, ...]]] = {
             '    print(f"\\n  http://{HOST}:{FIRST_PORT}/")\n',
         ),
     ],
+}
+
+# Sections of README.md the new project's README leaves out: it writes its own
+# introduction, commands and tree, and these are about comparing, copying or
+# Inkpot's own measurements. Every other section is kept, renamed.
+README_LEFT_OUT = {
+    "The two commands",
+    "What you get",
+    "Two layouts, side by side",
+    "Copy a layout",
+    "Performance",
 }
 
 # Make targets whose recipe runs a left-out script have nothing to run.
@@ -894,7 +918,10 @@ def generate(layout: str, dest: Path, package: str) -> list[str]:
             "These lines still pick a layout, and no rule of scripts/skeleton.py collapses "
             "them:\n  " + "\n  ".join(leftovers)
         )
-    outputs["README.md"] = readme(names, sorted(outputs)).encode()
+    readme_source = (REPOSITORY / "README.md").read_text()
+    if "README.md" in SENTENCES:
+        readme_source = rewrite_sentences("README.md", readme_source, layout)
+    outputs["README.md"] = readme(names, sorted(outputs), readme_source).encode()
     dest.mkdir(parents=True, exist_ok=True)
     for path in sorted(outputs):
         target = dest / path
@@ -915,7 +942,13 @@ def rewrite_sentences(path: str, text: str, layout: str) -> str:
     for pattern, replacement, *only in SENTENCES[path]:
         if only and only[0] != layout:
             continue
-        text, count = re.subn(pattern, lambda _match, new=replacement: new, text, flags=re.DOTALL)
+        text, count = re.subn(
+            pattern,
+            # \1 names a group; any other backslash is the text's own.
+            lambda match, new=replacement: re.sub(r"\\(\d)", lambda g: match[int(g[1])], new),
+            text,
+            flags=re.DOTALL | re.MULTILINE,
+        )
         if count == 0:
             raise SkeletonError(
                 f"{path} no longer says {pattern!r}: update SENTENCES in scripts/skeleton.py."
@@ -988,37 +1021,60 @@ def check(dest: Path, names: Names) -> None:
         raise SkeletonError("The skeleton still names its source:\n  " + "\n  ".join(problems))
 
 
-def readme(names: Names, paths: list[str]) -> str:
+def kept_readme_sections(source: str, names: Names) -> str:
+    """This README's sections that hold for the new project, renamed, in their order."""
+    sections = re.split(r"^(?=## )", source, flags=re.MULTILINE)[1:]
+    kept = [
+        section
+        for section in sections
+        if section.splitlines()[0].removeprefix("## ").strip() not in README_LEFT_OUT
+    ]
+    return collapse_prose(rename_text("".join(kept), names), names).rstrip() + "\n"
+
+
+def readme(names: Names, paths: list[str], source: str) -> str:
     """The new project's README: what is where, the two commands, where deploying is explained."""
     app_parts = sorted(
-        {path.split("/")[1] for path in paths if path.startswith(f"{names.package}/")}
+        {
+            path.split("/")[1] + "/"
+            for path in paths
+            if path.startswith(f"{names.package}/") and path.count("/") > 1
+        }
     )
     layout_words = {
         "functional": "Flask's functional blueprint layout: views/, forms/ and templates/ "
-        "each split by area, one static/",
+        "each split by area, one static/.",
         "divisional": "Flask's divisional blueprint layout: one package per area, each with "
-        "its views.py, forms.py, templates/ and static/",
+        "its views.py, forms.py, templates/ and static/.",
     }
+    column = " " * 17
     tree = "\n".join(
         [
-            f"{names.package}/          the Flask app, create_app(); "
-            + layout_words[names.layout].split(": ", 1)[1],
-            *(f"  {part}" for part in app_parts),
-            f"{names.domain}/   the domain, which knows nothing of HTTP: models, accounts,",
-            "                 publishing, queries, audit, CLI commands, migrations, demo data",
-            f"{names.web}/      what the app sets up around its views, bound by",
-            f"                 {names.web}.init_app(app): configuration, extensions, sign-in,",
-            "                 error pages, throttling, email, the API's plumbing, logs, metrics",
-            "deploy/          gunicorn, nginx and supervisor configs; stack.py runs them locally",
-            "tests/           the pytest suite; shared helpers in tests/support/",
-            "scripts/         what `make run` runs",
+            f"{names.package + '/':<17}the Flask app: create_app() in __init__.py, and",
+            *textwrap.wrap(
+                " ".join(app_parts), 80, initial_indent=column, subsequent_indent=column
+            ),
+            f"{names.domain + '/':<17}the domain, which knows nothing of HTTP: models, accounts,",
+            f"{column}publishing, queries, audit, CLI commands, migrations, demo data",
+            f"{names.web + '/':<17}what the app sets up around its views, bound by",
+            f"{column}{names.web}.init_app(app): configuration, extensions, sign-in,",
+            f"{column}error pages, throttling, email, the API's plumbing, logs, metrics",
+            f"{'deploy/':<17}gunicorn, nginx and supervisor configs; stack.py runs them locally",
+            f"{'tests/':<17}the pytest suite; shared helpers in tests/support/",
+            f"{'bench/':<17}the load benchmark, `make bench` (bench/README.md)",
+            f"{'scripts/':<17}what `make run` runs",
+            f"{'docs/':<17}SECURITY.md: what the app guarantees, and the tests that prove it",
         ]
+    )
+    introduction = textwrap.fill(
+        f"{names.display} is a multi-tenant blog host in Flask: anyone signs up and gets a "
+        "blog, writes posts in Markdown from a control panel, and an admin moderates. It is "
+        f"laid out in {layout_words[names.layout]}",
+        80,
     )
     return f"""# {names.display}
 
-{names.display} is a multi-tenant blog host in Flask: anyone signs up and gets a blog,
-writes posts in Markdown from a control panel, and an admin moderates. It is
-laid out in {layout_words[names.layout]}.
+{introduction}
 
 ## The two commands
 
@@ -1043,28 +1099,7 @@ links printed in the console.
 `{names.domain}` never imports Flask's request; views read the request, call
 the domain, and render or redirect.
 
-## Command line
-
-```sh
-.venv/bin/flask --app {names.package} db upgrade
-.venv/bin/flask --app {names.package} create-admin you@example.com
-.venv/bin/flask --app {names.package} seed-demo
-```
-
-## Tests
-
-`make test` runs one pytest suite (`make test PYTEST_ARGS="-m 'not slow'"` skips
-the ones that start real servers). Tests that need nginx, PostgreSQL,
-redis-server, Chromium or Java skip without them on a laptop and fail under
-`CI=true`; `.ci/run` installs them all and runs `make test`.
-
-## Deploying
-
-`make serve` runs the production stack locally (nginx, gunicorn with gevent
-workers, the Celery worker, Redis) on http://127.0.0.1:8080/.
-[deploy/README.md](deploy/README.md) is the step-by-step install on a
-Debian/Ubuntu server.
-"""
+{kept_readme_sections(source, names)}"""
 
 
 def main(argv: list[str] | None = None) -> int:
