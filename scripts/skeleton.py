@@ -805,7 +805,7 @@ def collapse_prose(text: str, names: Names) -> str:
         (r"[Bb]oth layouts bind", "the app binds"),
         (r"[Bb]oth layouts:", "the app:"),
         (r"[Bb]oth sites", "the site"),
-        (r"\bboth\nlayouts\b", "the app"),
+        (r"\bboth\nlayouts\b", "the\napp"),  # keeps the line break, and the line short
         (r"\b[Aa] layout served", "The app served"),
         (r" for one layout", ""),
         (r",? small enough for about half a minute per layout", ", about half a minute"),
