@@ -933,8 +933,16 @@ def generate(layout: str, dest: Path, package: str) -> list[str]:
     executable = [path for path in sources if os.access(REPOSITORY / path, os.X_OK)]
     for path in executable:
         (dest / new_path(path, names)).chmod(0o755)
-    tidy(dest)
-    check(dest, names)
+    try:
+        tidy(dest)
+        check(dest, names)
+    except (SkeletonError, subprocess.CalledProcessError):
+        for child in dest.iterdir():  # leave DEST as empty as it was, for the next try
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        raise
     return sorted(outputs)
 
 
@@ -1011,14 +1019,14 @@ def check(dest: Path, names: Names) -> None:
         text = data.decode()
         if path.suffix == ".py":
             try:
-                ast.parse(text)
+                problems += missing_imports(dest, relative, ast.parse(text))
             except SyntaxError as error:
                 problems.append(f"{relative}:{error.lineno}: {error.msg}")
         for number, line in enumerate(text.splitlines(), 1):
             if forbidden.search(line):
                 problems.append(f"{relative}:{number}: {line.strip()}")
     if problems:
-        raise SkeletonError("The skeleton still names its source:\n  " + "\n  ".join(problems))
+        raise SkeletonError("The copy is not right yet:\n  " + "\n  ".join(problems))
 
 
 def kept_readme_sections(source: str, names: Names) -> str:
@@ -1030,6 +1038,26 @@ def kept_readme_sections(source: str, names: Names) -> str:
         if section.splitlines()[0].removeprefix("## ").strip() not in README_LEFT_OUT
     ]
     return collapse_prose(rename_text("".join(kept), names), names).rstrip() + "\n"
+
+
+def missing_imports(dest: Path, relative: Path, tree: ast.Module) -> list[str]:
+    """Imports of the project's own modules that the copy left out (a left-out script, say)."""
+    roots = {path.name for path in dest.iterdir() if path.is_dir()}
+    missing = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules = [node.module]
+        else:
+            continue
+        for module in modules:
+            base = dest / module.replace(".", "/")
+            if module.split(".")[0] in roots and not (
+                base.with_suffix(".py").is_file() or base.is_dir()
+            ):
+                missing.append(f"{relative}:{node.lineno}: imports {module}, which is left out")
+    return missing
 
 
 def readme(names: Names, paths: list[str], source: str) -> str:
