@@ -31,7 +31,11 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-LAYOUTS = ("functional", "divisional")
+# Run as a script: make the repository importable, whatever the current folder.
+sys.path.insert(0, str(REPOSITORY))
+
+from deploy import LAYOUTS  # noqa: E402
+
 DOMAIN, WEB = "shared_models", "shared_web"
 
 # Files that exist only to compare the layouts, or only to describe Inkpot itself;
@@ -300,10 +304,6 @@ def left_out(path: str, names: Names) -> bool:
     return any(fnmatch(path, pattern) for pattern in LEFT_OUT)
 
 
-def new_path(path: str, names: Names) -> str:
-    return rename_text(path, names)
-
-
 def rename_text(text: str, names: Names) -> str:
     for pattern, replacement in names.text():
         text = re.sub(pattern, lambda _match, new=replacement: new, text)
@@ -355,31 +355,23 @@ def rename_identifier(name: str, names: Names) -> str:
 LAYOUT_NAMES = {"layout", "LAYOUTS", "layout_module"}
 
 
-@dataclass(frozen=True)
-class TakesLayout:
-    """A function (or dataclass) with a `layout` parameter, at this position."""
-
-    position: int
-    is_method: bool
-
-
-def layout_parameters(trees: dict[str, ast.Module]) -> dict[tuple[str, str], TakesLayout]:
-    """Every top-level callable, by (file, name), whose parameter `layout` the collapse removes."""
-    found: dict[tuple[str, str], TakesLayout] = {}
+def layout_parameters(trees: dict[str, ast.Module]) -> dict[tuple[str, str], int]:
+    """Where each top-level function or dataclass, by (file, name), takes its `layout`."""
+    found: dict[tuple[str, str], int] = {}
     for path, tree in trees.items():
         for node in tree.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 positional = [*node.args.posonlyargs, *node.args.args]
                 for position, argument in enumerate(positional):
                     if argument.arg == "layout":
-                        found[path, node.name] = TakesLayout(position, False)
+                        found[path, node.name] = position
             elif isinstance(node, ast.ClassDef) and any(
                 "dataclass" in ast.unparse(decorator) for decorator in node.decorator_list
             ):
                 fields = [item for item in node.body if isinstance(item, ast.AnnAssign)]
                 for position, item in enumerate(fields):
                     if isinstance(item.target, ast.Name) and item.target.id == "layout":
-                        found[path, node.name] = TakesLayout(position, False)
+                        found[path, node.name] = position
     return found
 
 
@@ -532,7 +524,7 @@ def collapse_layouts(
     path: str,
     text: str,
     names: Names,
-    takes_layout: dict[tuple[str, str], TakesLayout],
+    takes_layout: dict[tuple[str, str], int],
     all_files: set[str],
 ) -> str:
     """Remove what picks a layout, pass after pass until nothing changes: one app now."""
@@ -739,8 +731,8 @@ def remove_parameter(source: Source, spans: list, index: int, closing: int) -> N
     source.remove_span(start, end)
 
 
-def remove_layout_argument(source: Source, call: ast.Call, takes: TakesLayout) -> None:
-    position = takes.position - (1 if takes.is_method else 0)
+def remove_layout_argument(source: Source, call: ast.Call, position: int) -> None:
+    """The argument a call passes to a `layout` parameter, by keyword or at its position."""
     items = sorted([*call.args, *call.keywords], key=source.start)
     for keyword_argument in call.keywords:
         if keyword_argument.arg == "layout":
@@ -893,7 +885,7 @@ def generate(layout: str, dest: Path, package: str) -> list[str]:
         data = (REPOSITORY / path).read_bytes()
         if path in SENTENCES:
             data = rewrite_sentences(path, data.decode(), layout).encode()
-        target = new_path(path, names)
+        target = rename_text(path, names)
         if path.endswith(".py"):
             python[target] = rename_python(data.decode(), names)
         elif path == "Makefile":
@@ -932,7 +924,7 @@ def generate(layout: str, dest: Path, package: str) -> list[str]:
             target.chmod(0o755)
     executable = [path for path in sources if os.access(REPOSITORY / path, os.X_OK)]
     for path in executable:
-        (dest / new_path(path, names)).chmod(0o755)
+        (dest / rename_text(path, names)).chmod(0o755)
     try:
         tidy(dest)
         check(dest, names)
