@@ -767,9 +767,30 @@ def layout_leftovers(path: str, text: str) -> list[str]:
             name = f".{node.attr}"
         elif isinstance(node, ast.arg) and node.arg == "layout":
             name = node.arg
+        elif isinstance(node, ast.FunctionDef) and reads_a_missing_param(node):
+            name = "request.param, in a fixture no longer parametrised"
         if name:
             found.append(f"{path}:{node.lineno}: {name}")
     return found
+
+
+def reads_a_missing_param(function: ast.FunctionDef) -> bool:
+    """A fixture that reads request.param once its params=LAYOUTS is gone."""
+    fixtures = [
+        decorator for decorator in function.decorator_list if "fixture" in ast.unparse(decorator)
+    ]
+    if not fixtures or any(
+        isinstance(decorator, ast.Call) and any(k.arg == "params" for k in decorator.keywords)
+        for decorator in fixtures
+    ):
+        return False
+    return any(
+        isinstance(node, ast.Attribute)
+        and node.attr == "param"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "request"
+        for node in ast.walk(function)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -781,6 +802,8 @@ def collapse_prose(text: str, names: Names) -> str:
     replacements = [
         (r"\s*\(\{[^{}]*layout[^{}]*\} layout\)", ""),
         (r"-\{[\w.]*layout\}", ""),
+        # A fixture's params were the layouts: f"stack-{request.param}" names its folder.
+        (r"-\{request\.param\}", ""),
         (r"(?:export )?LAYOUT='?\w*'?\\n", ""),
         (r" --layout \{?\w+\}?", ""),
         (r"\{(?:[\w.]+\.)?layout\} ", ""),
