@@ -158,7 +158,10 @@ def test_each_fast_suite_passes_through_its_own_make_test(copies):
         for layout, run in runs.items():
             output, _ = run.communicate(timeout=900)
             if run.returncode != 0:
-                failed[layout] = output[-3000:]
+                summary = [
+                    line for line in output.splitlines() if line.startswith(("FAILED", "ERROR"))
+                ]
+                failed[layout] = "\n".join(summary) + "\n" + output[-2000:]
     finally:
         for run in runs.values():
             if run.poll() is None:
