@@ -44,9 +44,17 @@ def skeleton(request, copies) -> tuple[str, Path]:
     return request.param, copies[request.param]
 
 
+def clean_environment(dest: Path) -> dict[str, str]:
+    """What a shell in the copy would have: none of the settings this suite's tests set.
+
+    The copy's folder first on the path: it must not import this repository.
+    """
+    kept = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "CI") if name in os.environ}
+    return {**kept, "PYTHONPATH": str(dest)}
+
+
 def run_in(dest: Path, *command: str, timeout: int = 120, **env) -> subprocess.CompletedProcess:
-    # The skeleton's own folder first on the path: it must not import this repository.
-    environment = {**os.environ, "PYTHONPATH": str(dest), **env}
+    environment = {**clean_environment(dest), **env}
     return subprocess.run(
         command, cwd=dest, env=environment, capture_output=True, text=True, timeout=timeout
     )
@@ -145,7 +153,7 @@ def test_each_fast_suite_passes_through_its_own_make_test(copies):
                 "PYTEST_ARGS=-m 'not slow' -p no:cacheprovider",
             ],
             cwd=dest,
-            env={**os.environ, "PYTHONPATH": str(dest)},
+            env=clean_environment(dest),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
