@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 LAYOUT ?= functional
 PYTEST_ARGS ?=
 
-.PHONY: install install-production run test lint serve bench compare screenshots translations clean
+.PHONY: install install-production run test lint serve bench compare screenshots translations skeleton clean
 
 # .venv with an up-to-date pip, from the first Python 3.11+ (or PYTHON).
 define create_venv
@@ -64,6 +64,11 @@ screenshots: install
 # The compiled .mo files are committed: a fresh clone speaks every language without this.
 translations: install
 	$(BIN)/python scripts/translations.py
+
+# A new project from one layout (README.md, "Copy a layout"): DEST a new folder, NAME its package.
+skeleton: install
+	@test -n "$(DEST)" -a -n "$(NAME)" || { echo "make skeleton LAYOUT=functional|divisional DEST=<dir> NAME=<package>" >&2; exit 1; }
+	$(BIN)/python scripts/skeleton.py --layout "$(LAYOUT)" --dest "$(DEST)" --name "$(NAME)"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

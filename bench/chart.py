@@ -3,7 +3,7 @@
     python -m bench.chart            # redraw the chart from the last results
 
 No plotting library: the chart is a few lines of SVG, and Playwright (a dev
-dependency already, with /usr/bin/chromium, as in scripts/screenshots.py) turns
+dependency already, with /usr/bin/chromium, as scripts/chromium.py launches it) turns
 it into a small PNG for the README.
 """
 
@@ -13,7 +13,7 @@ import sys
 from html import escape
 from pathlib import Path
 
-from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS, save_small_png
 
 WIDTH = 860
 ROW = 24
@@ -109,8 +109,6 @@ def draw_chart(results: dict, output: Path) -> Path:
     """Render the chart to a PNG at output (its folder is created)."""
     from playwright.sync_api import sync_playwright
 
-    from scripts.screenshots import save_small_png
-
     output.parent.mkdir(parents=True, exist_ok=True)
     picture = svg(results)
     with sync_playwright() as playwright:
@@ -119,7 +117,7 @@ def draw_chart(results: dict, output: Path) -> Path:
             tab = browser.new_page(viewport={"width": WIDTH, "height": 200})
             tab.set_content(f'<!doctype html><html><body style="margin:0">{picture}</body></html>')
             screenshot = tab.locator("svg").screenshot(animations="disabled")
-            # The palette PNG `make screenshots` writes: a third of Chromium's size.
+            # An indexed PNG, as the screenshots are: a third of Chromium's size.
             save_small_png(tab, screenshot, output)
         finally:
             browser.close()

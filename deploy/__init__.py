@@ -1,13 +1,11 @@
-"""Running Inkpot: the WSGI entry, gunicorn, nginx and supervisor configs, the local stack.
-
-It also names the two layouts, once for the whole repository: the production
-entry, the stack runner, the scripts and the tests all read LAYOUTS from here.
-"""
+"""Running Inkpot: the WSGI entry, gunicorn, nginx and supervisor configs, the local stack."""
 
 import importlib
 from types import ModuleType
 
-# The two packages that build the same site; LAYOUT=<name> picks one to serve.
+# The two packages that build the same site, named once for the whole repository: the
+# production entry, the stack runner, the scripts and the tests all read LAYOUTS from
+# here. LAYOUT=<name> picks one to serve.
 LAYOUTS = ("functional", "divisional")
 
 

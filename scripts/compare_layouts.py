@@ -353,6 +353,13 @@ Functional → divisional, for an area `AREA` (e.g. `admin`):
    tests compare URL maps and rendered pages) and `make compare`.
 
 Divisional → functional is the same list backwards.
+
+## Start your own project from either layout
+
+`make skeleton LAYOUT=functional|divisional DEST=<dir> NAME=<package>` writes
+one layout out as a standalone project of your own, under your package name,
+with the domain, deploy configs and tests and without anything that serves
+this comparison: see "Copy a layout" in the [README](../README.md#copy-a-layout).
 """
 
 

@@ -1,7 +1,7 @@
 """Static file URLs that name their content (`?v=` and the file's hash), so they may be kept a year.
 
-Every `url_for('static', filename=...)` (and each area's `url_for('<area>.static', ...)`
-in the divisional layout) gets `?v=<the first 12 hex digits of the file's SHA-256>`,
+Every `url_for('static', filename=...)`, and a blueprint's own
+`url_for('<area>.static', ...)`, gets `?v=<the first 12 hex digits of the file's SHA-256>`,
 in development as behind nginx, without a template saying so. A changed file gets
 a new URL, so a browser never keeps an old copy under the new one; nginx sends
 `Cache-Control: public, max-age=31536000, immutable` for a URL with a version

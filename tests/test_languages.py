@@ -14,6 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from shared_web.languages import PROXY_HEADER, language_in_header
+from tests.support.apps import make_app
 from tests.support.clients import AuthActions, csrf_token_in
 from tests.support.languages import app_language
 from tests.support.pages import main_text, parse, redirect_target
@@ -241,8 +242,6 @@ def test_a_signed_in_user_without_a_preference_follows_the_cookie(client, auth, 
 
 
 def test_behind_nginx_the_app_takes_the_language_nginx_worked_out(layout, database_url):
-    from tests.support.apps import make_app
-
     app = make_app(layout, database_url, TRUST_PROXY_HEADERS=True)
     client = app.test_client()
     client.set_cookie("locale", "en")

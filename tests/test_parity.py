@@ -14,7 +14,7 @@ from deploy import LAYOUTS
 from shared_models import db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
 from tests.support.apps import IDLE_BROKER_URL, make_app
-from tests.support.languages import say
+from tests.support.languages import say, translations
 from tests.support.pages import without_csrf_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -460,3 +460,14 @@ def test_every_email_renders_the_same_in_both_layouts(apps, seeded, language):
         f'<html lang="{language}">' in html for _, _, html in rendered["functional"].values()
     )
     assert rendered["divisional"] == rendered["functional"]
+
+
+def test_both_layouts_translate_the_same_messages_the_same_way():
+    functional = translations(ROOT / "functional_layout" / "translations")
+    divisional = {}
+    for directory in sorted((ROOT / "divisional_layout").glob("**/translations")):
+        for key, text in translations(directory).items():
+            assert divisional.setdefault(key, text) == text, f"{key} differs between areas"
+
+    assert set(functional) == set(divisional)
+    assert functional == divisional

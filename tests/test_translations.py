@@ -14,10 +14,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.checkers import python_format
-from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
 
-from deploy import LAYOUTS
 from scripts.translations import LANGUAGES, catalogues, extract
 from shared_models import db
 from shared_models.demo import seed_demo
@@ -31,43 +28,27 @@ from shared_models.models import (
     UserSession,
 )
 from shared_web import mail
-from tests.support.languages import say
+from tests.support.languages import messages, read, say, translations
 from tests.support.mail import Outbox
 from tests.support.pages import parse
 from tests.support.tour import NOBODY, send_every_email, take_tour
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = catalogues()
-FUNCTIONAL = ROOT / "functional_layout" / "translations"
-DIVISIONAL = [
-    c.directory for c in CATALOGUES if c.directory.is_relative_to(ROOT / "divisional_layout")
-]
 SHARED = [
     c.directory for c in CATALOGUES if c.directory.parent.name in {"shared_models", "shared_web"}
 ]
+# The apps' own catalogues: the areas' and the app-wide templates'.
+APP_CATALOGUES = [c.directory for c in CATALOGUES if c.directory not in SHARED]
+# The apps' packages, each with its catalogue (and its areas' ones within).
+APP_PACKAGES = sorted(
+    {c.package for c in CATALOGUES if c.package.parent == ROOT}
+    - {c.directory.parent for c in CATALOGUES if c.directory in SHARED}
+)
 
 
 def catalogue_id(catalogue) -> str:
     return catalogue.name()
-
-
-def read(path: Path):
-    with path.open("rb") as file:
-        return read_po(file) if path.suffix in {".po", ".pot"} else read_mo(file)
-
-
-def messages(catalog) -> dict:
-    """msgid (with its context) → translation, for every real message of a catalogue."""
-    return {(m.context, m.id if isinstance(m.id, str) else tuple(m.id)): m for m in catalog if m.id}
-
-
-def translations(directory: Path, language: str = "zh_Hans") -> dict:
-    return {
-        key: message.string
-        for key, message in messages(
-            read(directory / language / "LC_MESSAGES" / "messages.po")
-        ).items()
-    }
 
 
 @pytest.mark.parametrize("catalogue", CATALOGUES, ids=catalogue_id)
@@ -120,22 +101,11 @@ def test_the_compiled_catalogues_are_up_to_date(catalogue, language):
     assert compiled == wanted, "run `make translations` (or `pybabel compile`)"
 
 
-def test_both_layouts_translate_the_same_messages_the_same_way():
-    functional = translations(FUNCTIONAL)
-    divisional = {}
-    for directory in DIVISIONAL:
-        for key, text in translations(directory).items():
-            assert divisional.setdefault(key, text) == text, f"{key} differs between areas"
-
-    assert set(functional) == set(divisional)
-    assert functional == divisional
-
-
 def test_a_message_shared_with_the_domain_is_translated_as_the_domain_translates_it():
     shared = {}
     for directory in SHARED:
         shared.update(translations(directory))
-    for directory in [FUNCTIONAL, *DIVISIONAL]:
+    for directory in APP_CATALOGUES:
         for key, text in translations(directory).items():
             if key in shared:
                 assert text == shared[key], key
@@ -180,7 +150,7 @@ HALF_WIDTH_PUNCTUATION = re.compile(rf"(?<={CJK})[,.:;!?()]|[,:;!?(]\s*(?={CJK})
 
 
 @pytest.mark.parametrize(
-    "directory", [FUNCTIONAL, *DIVISIONAL, *SHARED], ids=lambda d: d.relative_to(ROOT).as_posix()
+    "directory", [*APP_CATALOGUES, *SHARED], ids=lambda d: d.relative_to(ROOT).as_posix()
 )
 def test_the_chinese_keeps_to_one_glossary_and_full_width_punctuation(directory):
     for key, text in translations(directory).items():
@@ -193,8 +163,10 @@ def test_the_chinese_keeps_to_one_glossary_and_full_width_punctuation(directory)
 # --- Strings nobody marked -----------------------------------------------------------
 
 # Words a page may show in any language: names of things, and text that is code.
+# The product's name, written as it is in every language (a word or several).
+BRAND = "Inkpot"
 BRANDS_AND_TOKENS = {
-    "Inkpot", "Markdown", "Atom", "API", "HTTP", "HTTPS", "UTC", "MiB", "Bearer",
+    *BRAND.split(), "Markdown", "Atom", "API", "HTTP", "HTTPS", "UTC", "MiB", "Bearer",
     "Authorization", "Chrome", "Firefox", "Safari", "Edge", "Opera", "Linux",
     "Windows", "macOS", "iOS", "Android", "ChromeOS", "English",
 }  # fmt: skip
@@ -237,8 +209,8 @@ def visible_attributes(tree, page_language=None) -> list[str]:
 
 TEMPLATES = sorted(
     path
-    for layout in LAYOUTS
-    for path in (ROOT / f"{layout}_layout").rglob("templates/**/*")
+    for package in APP_PACKAGES
+    for path in package.rglob("templates/**/*")
     if path.is_file() and path.suffix in {".html", ".txt"} and "/api/" not in path.as_posix()
 )
 
@@ -261,8 +233,8 @@ FIELD_CLASSES = {
 }  # fmt: skip
 PYTHON_SOURCES = sorted(
     path
-    for layout in LAYOUTS
-    for path in (ROOT / f"{layout}_layout").rglob("*.py")
+    for package in APP_PACKAGES
+    for path in package.rglob("*.py")
     if "api" not in path.relative_to(ROOT).parts[1:] and path.name not in {"api.py"}
 )
 

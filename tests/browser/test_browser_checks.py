@@ -14,7 +14,7 @@ from tests.support.machine import unavailable
 pytestmark = pytest.mark.slow
 
 # The checks do not depend on the layout or the language; one of each is enough.
-one_layout = pytest.mark.parametrize(("layout", "language"), [(LAYOUTS[0], "en")])
+in_english = pytest.mark.parametrize("language", ["en"])
 
 CSP = (
     "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; "
@@ -78,7 +78,8 @@ def test_large_and_faded_text_are_judged_as_wcag_says():
     assert text_contrast(faded, "light")[0] < 4.5
 
 
-@one_layout
+@pytest.mark.parametrize("layout", LAYOUTS[:1])
+@in_english
 def test_page_checks_report_everything_a_broken_page_does_wrong(visitor):
     page = visitor.page
     serve(
@@ -110,7 +111,8 @@ def test_page_checks_report_everything_a_broken_page_does_wrong(visitor):
         assert problem in report, report
 
 
-@one_layout
+@pytest.mark.parametrize("layout", LAYOUTS[:1])
+@in_english
 def test_focus_check_reports_a_missing_or_faint_focus_outline(visitor):
     page = visitor.page
     serve(page, visitor.url("/focus"), FOCUS_PAGE, "text/html")
@@ -121,7 +123,8 @@ def test_focus_check_reports_a_missing_or_faint_focus_outline(visitor):
     assert 'button "A button with no ring" has no focus outline' in report
 
 
-@one_layout
+@pytest.mark.parametrize("layout", LAYOUTS[:1])
+@in_english
 def test_a_page_reached_without_being_checked_is_reported(visitor):
     page = visitor.page
     visitor.open("/")
@@ -131,7 +134,8 @@ def test_a_page_reached_without_being_checked_is_reported(visitor):
         visitor.check_nothing_was_missed()
 
 
-@one_layout
+@pytest.mark.parametrize("layout", LAYOUTS[:1])
+@in_english
 def test_an_expected_error_page_is_not_reported_but_an_unexpected_one_is(visitor):
     visitor.open("/no-such-page", status=404)
     visitor.check_nothing_was_missed()

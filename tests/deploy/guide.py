@@ -11,7 +11,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from deploy import render
+from deploy import LAYOUTS, render
 
 GUIDE = render.DEPLOY / "README.md"
 ENV_EXAMPLE = render.DEPLOY / "inkpot.env.example"
@@ -159,7 +159,7 @@ def code_folder() -> PurePosixPath:
 def static_location_paths() -> set[PurePosixPath]:
     """The folders nginx serves static files from, as on the server (the code's own)."""
     paths = set()
-    for layout in ("functional", "divisional"):
+    for layout in LAYOUTS:
         rendered = render.static_locations(layout).replace(
             str(render.REPOSITORY), str(code_folder())
         )

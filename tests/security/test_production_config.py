@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy import LAYOUTS
+from deploy import LAYOUTS, layout_module
 from shared_web.config import MIN_SECRET_KEY_LENGTH, ConfigError
 from tests.support.apps import IDLE_BROKER_URL, make_app
 
@@ -146,17 +146,19 @@ def test_more_host_names_can_be_trusted_from_the_environment(production, monkeyp
     assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
 
 
-# Both layouts in one interpreter: starting Python and Flask is the slow part.
+# Every app package in one interpreter: starting Python and Flask is the slow part.
+APP_PACKAGES = [layout_module(layout).__name__ for layout in LAYOUTS]
 REFUSE_TO_START = """
-from deploy import LAYOUTS, layout_module
+import importlib
+import sys
 from shared_web.config import ConfigError
-for layout in LAYOUTS:
+for package in sys.argv[1:]:
     try:
-        layout_module(layout).create_app()
+        importlib.import_module(package).create_app()
     except ConfigError as error:
-        print(layout, type(error).__name__, error)
+        print(package, type(error).__name__, error)
     else:
-        print(layout, "started")
+        print(package, "started")
 """
 
 
@@ -168,7 +170,7 @@ def test_the_refusal_is_a_clear_message_not_a_silent_default(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'inkpot.sqlite3'}",
     }
     result = subprocess.run(
-        [sys.executable, "-c", REFUSE_TO_START],
+        [sys.executable, "-c", REFUSE_TO_START, *APP_PACKAGES],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -177,7 +179,7 @@ def test_the_refusal_is_a_clear_message_not_a_silent_default(tmp_path):
     )
     lines = result.stdout.splitlines()
     assert [line.split()[:2] for line in lines] == [
-        [layout, "ConfigError"] for layout in LAYOUTS
+        [package, "ConfigError"] for package in APP_PACKAGES
     ], result.stdout + result.stderr
     assert all("SECRET_KEY is not set" in line for line in lines)
     assert all("secrets.token_hex(32)" in line for line in lines)

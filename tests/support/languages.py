@@ -3,18 +3,16 @@
 from functools import cache
 from pathlib import Path
 
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from werkzeug.http import parse_cookie
 
-import shared_web
+from scripts.translations import catalogues
 from shared_web.languages import DEFAULT, LANGUAGES, language_in_header
 
-# Both layouts' catalogues say the same (tests/test_translations.py): the functional one,
-# over the shared ones, is the whole interface.
-CATALOGUES = [
-    *shared_web.SHARED_CATALOGUES,
-    str(Path(__file__).resolve().parents[2] / "functional_layout" / "translations"),
-]
+# Every catalogue of the checkout, merged: together they are the whole interface.
+CATALOGUES = [str(catalogue.directory) for catalogue in catalogues()]
 
 
 def app_language(cookie_header: str, accept_language: str) -> str:
@@ -35,3 +33,24 @@ def say(language: str, message: str, **values) -> str:
     """An interface message as the site writes it in `language`: say("zh-Hans", "Sign in")."""
     text = _translations(language).gettext(message)
     return text % values if values else text
+
+
+def read(path: Path):
+    """A .po/.pot or .mo catalogue, read by Babel."""
+    with path.open("rb") as file:
+        return read_po(file) if path.suffix in {".po", ".pot"} else read_mo(file)
+
+
+def messages(catalog) -> dict:
+    """msgid (with its context) → translation, for every real message of a catalogue."""
+    return {(m.context, m.id if isinstance(m.id, str) else tuple(m.id)): m for m in catalog if m.id}
+
+
+def translations(directory: Path, language: str = "zh_Hans") -> dict:
+    """A translations/ folder's messages in one language: msgid → translation."""
+    return {
+        key: message.string
+        for key, message in messages(
+            read(directory / language / "LC_MESSAGES" / "messages.po")
+        ).items()
+    }
