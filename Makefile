@@ -68,7 +68,7 @@ translations: install
 # A new project from one layout (README.md, "Copy a layout"): DEST a new folder, NAME its package.
 skeleton: install
 	@test -n "$(DEST)" -a -n "$(NAME)" || { echo "make skeleton LAYOUT=functional|divisional DEST=<dir> NAME=<package>" >&2; exit 1; }
-	$(BIN)/python scripts/skeleton.py --layout "$(LAYOUT)" --dest "$(DEST)" --name "$(NAME)"
+	$(BIN)/python -m scripts.skeleton --layout "$(LAYOUT)" --dest "$(DEST)" --name "$(NAME)"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

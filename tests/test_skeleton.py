@@ -12,13 +12,15 @@ import pytest
 from deploy import LAYOUTS
 
 ROOT = Path(__file__).resolve().parent.parent
-SKELETON = ROOT / "scripts" / "skeleton.py"
 RUFF = Path(sys.executable).parent / "ruff"
+# `make skeleton`, run from the repository.
+COMMAND = [sys.executable, "-m", "scripts.skeleton"]
 
 
 def generate(layout: str, dest: Path, name: str = "my_blog") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(SKELETON), "--layout", layout, "--dest", str(dest), "--name", name],
+        [*COMMAND, "--layout", layout, "--dest", str(dest), "--name", name],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
