@@ -133,6 +133,10 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_KEY_PREFIX = "inkpot"
+    # A moving window counts the last hour (or minute) from now, whereas the default
+    # fixed window starts again on the hour: twice a limit could get through across
+    # the turn of the hour, and a count could restart in the middle of a burst.
+    RATELIMIT_STRATEGY = "moving-window"
     # Sends Retry-After (and X-RateLimit-*) so a refused client knows when to come back.
     RATELIMIT_HEADERS_ENABLED = True
     # If the shared store (Redis) is down, count in each worker's memory rather

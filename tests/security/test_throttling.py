@@ -163,6 +163,13 @@ def test_limit_values_come_from_config(layout, database_url):
         db.engine.dispose()
 
 
+def test_limits_count_a_moving_window_not_one_that_restarts_on_the_hour(throttled_app):
+    from shared_web.extensions import limiter
+
+    with throttled_app.app_context():
+        assert type(limiter.limiter).__name__ == "MovingWindowRateLimiter"
+
+
 def test_throttling_can_be_switched_off(layout, database_url, monkeypatch):
     monkeypatch.setenv("RATELIMIT_ENABLED", "false")
     app = make_app(layout, database_url)
