@@ -113,8 +113,9 @@ def extract(catalogue: Catalogue, everyone: list[Catalogue]) -> Catalog:
             found = extract_from_dir(str(path), method_map, options_map, **options)
             found = ((f"{path.relative_to(ROOT)}/{filename}", *rest) for filename, *rest in found)
         for filename, line, message, comments, context in found:
-            extracted.add(message, locations=[(filename, line)], auto_comments=comments,
-                          context=context)  # fmt: skip
+            extracted.add(
+                message, locations=[(filename, line)], auto_comments=comments, context=context
+            )
     return extracted
 
 
@@ -144,16 +145,33 @@ def main() -> int:
         files = [catalogue.template, *(catalogue.po_file(language) for language in LANGUAGES)]
         before = {path: path.read_text() for path in files if path.exists()}
         pybabel(
-            "extract", "-F", MAPPING, *keywords, "-c", COMMENT_TAG, "--add-location=file",
-            "--sort-by-file", "--project=Inkpot", "-o", catalogue.template,
+            "extract",
+            "-F",
+            MAPPING,
+            *keywords,
+            "-c",
+            COMMENT_TAG,
+            "--add-location=file",
+            "--sort-by-file",
+            "--project=Inkpot",
+            "-o",
+            catalogue.template,
             *sources(catalogue, everyone),
-        )  # fmt: skip
+        )
         for language in LANGUAGES:
             # No fuzzy guesses: a new message stays untranslated, and the tests say so.
             pybabel(
-                "update", "-i", catalogue.template, "-d", catalogue.directory, "-l", language,
-                "--init-missing", "--no-fuzzy-matching", "--ignore-obsolete",
-            )  # fmt: skip
+                "update",
+                "-i",
+                catalogue.template,
+                "-d",
+                catalogue.directory,
+                "-l",
+                language,
+                "--init-missing",
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
         keep_unless_messages_changed(before)
         pybabel("compile", "-d", catalogue.directory, "--statistics")
     return 0

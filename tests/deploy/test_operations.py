@@ -49,10 +49,13 @@ def app_lines(stack) -> list[dict]:
 def line_for(stack, request_id: str) -> dict:
     def find():
         return next(
-            (r for r in app_lines(stack) if r.get("request_id") == request_id
-             and r["logger"] == "inkpot.request"),
+            (
+                r
+                for r in app_lines(stack)
+                if r.get("request_id") == request_id and r["logger"] == "inkpot.request"
+            ),
             None,
-        )  # fmt: skip
+        )
 
     return wait_until(find, LOG_WAIT, f"the app's log line for {request_id}")
 

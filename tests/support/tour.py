@@ -80,33 +80,71 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
     visit("home, a page past the end", visitor, "/?page=99")
     visit("sign-in", visitor, "/login")
     visit("sign-in, refused", visitor, "/login", "POST", {"email": "ada@example.com"})
-    visit("sign-in, wrong password", visitor, "/login", "POST",
-          {"email": "ada@example.com", "password": "not the password"})  # fmt: skip
+    visit(
+        "sign-in, wrong password",
+        visitor,
+        "/login",
+        "POST",
+        {"email": "ada@example.com", "password": "not the password"},
+    )
     visit("sign-up", visitor, "/signup")
-    visit("sign-up, refused", visitor, "/signup", "POST",
-          {"username": "no spaces!", "email": "not-an-email", "password": "short"})  # fmt: skip
-    visit("sign-up, a rule of the domain", visitor, "/signup", "POST",
-          {"username": "ada", "email": "other@example.com", "password": PASSWORD})  # fmt: skip
-    visit("sign-up, check your email", visitor, "/signup", "POST",
-          {"username": "wren", "email": "wren@example.com", "password": PASSWORD},
-          follow=True)  # fmt: skip
+    visit(
+        "sign-up, refused",
+        visitor,
+        "/signup",
+        "POST",
+        {"username": "no spaces!", "email": "not-an-email", "password": "short"},
+    )
+    visit(
+        "sign-up, a rule of the domain",
+        visitor,
+        "/signup",
+        "POST",
+        {"username": "ada", "email": "other@example.com", "password": PASSWORD},
+    )
+    visit(
+        "sign-up, check your email",
+        visitor,
+        "/signup",
+        "POST",
+        {"username": "wren", "email": "wren@example.com", "password": PASSWORD},
+        follow=True,
+    )
     confirm = Outbox.of(app).last(to="wren@example.com").path("/confirm/")
     visit("confirmation link", browser(), confirm, follow=True)
-    visit("sign-in, not confirmed", browser(), "/login", "POST",
-          {"email": "dormant@example.com", "password": PASSWORD})  # fmt: skip
+    visit(
+        "sign-in, not confirmed",
+        browser(),
+        "/login",
+        "POST",
+        {"email": "dormant@example.com", "password": PASSWORD},
+    )
     visit("confirmation link again", browser(), "/confirm/resend")
-    visit("confirmation link again, sent", browser(), "/confirm/resend", "POST",
-          {"email": "dormant@example.com"}, follow=True)  # fmt: skip
+    visit(
+        "confirmation link again, sent",
+        browser(),
+        "/confirm/resend",
+        "POST",
+        {"email": "dormant@example.com"},
+        follow=True,
+    )
     visit("400, a link that does not work", browser(), "/confirm/not-a-real-token")
     visit("forgot password", browser(), "/password/forgot")
     visit("forgot password, refused", browser(), "/password/forgot", "POST", {"email": "x"})
-    visit("forgot password, sent", browser(), "/password/forgot", "POST",
-          {"email": "grace@example.com"}, follow=True)  # fmt: skip
+    visit(
+        "forgot password, sent",
+        browser(),
+        "/password/forgot",
+        "POST",
+        {"email": "grace@example.com"},
+        follow=True,
+    )
     reset = Outbox.of(app).last(to="grace@example.com").path("/password/reset/")
     visit("new password", browser(), reset)
     visit("new password, refused", browser(), reset, "POST", {"new_password": "short"})
-    visit("new password, set", browser(), reset, "POST",
-          {"new_password": DEMO_PASSWORD}, follow=True)  # fmt: skip
+    visit(
+        "new password, set", browser(), reset, "POST", {"new_password": DEMO_PASSWORD}, follow=True
+    )
     visit("400, a used reset link", browser(), reset)
     visit("a site", visitor, "/sites/ada/")
     visit("a site, a page past the end", visitor, "/sites/ada/?page=99")
@@ -123,38 +161,87 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
     visit("dashboard", writer, "/dashboard/")
     visit("dashboard, a page past the end", writer, "/dashboard/?page=99")
     visit("new post", writer, "/dashboard/posts/new")
-    visit("new post, refused", writer, "/dashboard/posts/new", "POST",
-          {"title": "", "body": "A body worth keeping."})  # fmt: skip
-    visit("new post, saved", writer, "/dashboard/posts/new", "POST",
-          {"title": "A draft from the tour", "body": "Draft *body*."}, follow=True)  # fmt: skip
+    visit(
+        "new post, refused",
+        writer,
+        "/dashboard/posts/new",
+        "POST",
+        {"title": "", "body": "A body worth keeping."},
+    )
+    visit(
+        "new post, saved",
+        writer,
+        "/dashboard/posts/new",
+        "POST",
+        {"title": "A draft from the tour", "body": "Draft *body*."},
+        follow=True,
+    )
     visit("edit a published post", writer, f"/dashboard/posts/{post_id}/edit")
-    visit("edit, saved", writer, f"/dashboard/posts/{post_id}/edit", "POST",
-          {"title": post_title, "body": "Changed.", "published": "y"}, follow=True)  # fmt: skip
+    visit(
+        "edit, saved",
+        writer,
+        f"/dashboard/posts/{post_id}/edit",
+        "POST",
+        {"title": post_title, "body": "Changed.", "published": "y"},
+        follow=True,
+    )
     visit("preview a draft", writer, f"/dashboard/posts/{draft_id}/preview")
     visit("preview a published post", writer, f"/dashboard/posts/{post_id}/preview")
     visit("site settings", writer, "/dashboard/site")
     visit("site settings, refused", writer, "/dashboard/site", "POST", {"title": ""})
-    visit("site settings, saved", writer, "/dashboard/site", "POST",
-          {"title": "Notes from the Engine", "tagline": "Numbers."}, follow=True)  # fmt: skip
+    visit(
+        "site settings, saved",
+        writer,
+        "/dashboard/site",
+        "POST",
+        {"title": "Notes from the Engine", "tagline": "Numbers."},
+        follow=True,
+    )
     visit("account", writer, "/dashboard/account")
-    visit("account, wrong password", writer, "/dashboard/account", "POST",
-          {"current_password": "not it", "new_password": "a-new-password"})  # fmt: skip
+    visit(
+        "account, wrong password",
+        writer,
+        "/dashboard/account",
+        "POST",
+        {"current_password": "not it", "new_password": "a-new-password"},
+    )
     visit("email change", writer, "/dashboard/account/email")
-    visit("email change, refused", writer, "/dashboard/account/email", "POST",
-          {"new_email": "ada-new@example.com", "current_password": "not it"})  # fmt: skip
-    visit("email change, sent", writer, "/dashboard/account/email", "POST",
-          {"new_email": "ada-new@example.com", "current_password": DEMO_PASSWORD},
-          follow=True)  # fmt: skip
+    visit(
+        "email change, refused",
+        writer,
+        "/dashboard/account/email",
+        "POST",
+        {"new_email": "ada-new@example.com", "current_password": "not it"},
+    )
+    visit(
+        "email change, sent",
+        writer,
+        "/dashboard/account/email",
+        "POST",
+        {"new_email": "ada-new@example.com", "current_password": DEMO_PASSWORD},
+        follow=True,
+    )
     change = Outbox.of(app).last(to="ada-new@example.com").path("/confirm/")
     visit("email change, confirmed", writer, change, follow=True)
     visit("tokens, none", writer, "/dashboard/tokens")
-    visit("tokens, one made", writer, "/dashboard/tokens", "POST",
-          {"name": "Tour script", "scope": "write"})  # fmt: skip
+    visit(
+        "tokens, one made",
+        writer,
+        "/dashboard/tokens",
+        "POST",
+        {"name": "Tour script", "scope": "write"},
+    )
     visit("tokens, listed", writer, "/dashboard/tokens")
     visit("403", writer, "/admin/")
     visit("a post deleted", writer, f"/dashboard/posts/{draft_id}/delete", "POST", {}, follow=True)
-    visit("account, others signed out", writer, "/dashboard/account", "POST",
-          {"sign_out_others": "y"}, follow=True)  # fmt: skip
+    visit(
+        "account, others signed out",
+        writer,
+        "/dashboard/account",
+        "POST",
+        {"sign_out_others": "y"},
+        follow=True,
+    )
 
     visit("dashboard, empty", newcomer, "/dashboard/")
     visit("own site, empty", newcomer, "/sites/newt/")
@@ -195,31 +282,67 @@ def send_every_email(app, language: str) -> dict[str, Email]:
         assert response.status_code == 302, (name, response.status_code)
         emails[name] = outbox.last(to=to)
 
-    ask("confirm your address", visitor, "/signup",
+    ask(
+        "confirm your address",
+        visitor,
+        "/signup",
         {"username": "wren", "email": "wren@example.com", "password": PASSWORD},
-        "wren@example.com")  # fmt: skip
-    ask("an account exists, at sign-up", visitor, "/signup",
+        "wren@example.com",
+    )
+    ask(
+        "an account exists, at sign-up",
+        visitor,
+        "/signup",
         {"username": "wren-again", "email": "grace@example.com", "password": PASSWORD},
-        "grace@example.com")  # fmt: skip
-    ask("an account exists, at a new confirmation link", visitor, "/confirm/resend",
-        {"email": "grace@example.com"}, "grace@example.com")  # fmt: skip
-    ask("no account, at a new confirmation link", visitor, "/confirm/resend",
-        {"email": "stranger@example.com"}, "stranger@example.com")  # fmt: skip
-    ask("no account, at a password reset", visitor, "/password/forgot",
-        {"email": "another-stranger@example.com"}, "another-stranger@example.com")  # fmt: skip
-    ask("reset your password", visitor, "/password/forgot",
-        {"email": "grace@example.com"}, "grace@example.com")  # fmt: skip
+        "grace@example.com",
+    )
+    ask(
+        "an account exists, at a new confirmation link",
+        visitor,
+        "/confirm/resend",
+        {"email": "grace@example.com"},
+        "grace@example.com",
+    )
+    ask(
+        "no account, at a new confirmation link",
+        visitor,
+        "/confirm/resend",
+        {"email": "stranger@example.com"},
+        "stranger@example.com",
+    )
+    ask(
+        "no account, at a password reset",
+        visitor,
+        "/password/forgot",
+        {"email": "another-stranger@example.com"},
+        "another-stranger@example.com",
+    )
+    ask(
+        "reset your password",
+        visitor,
+        "/password/forgot",
+        {"email": "grace@example.com"},
+        "grace@example.com",
+    )
 
     writer = app.test_client()
     writer.set_cookie("locale", language)
     signed_in = writer.submit("/login", {"email": "ada@example.com", "password": DEMO_PASSWORD})
     assert signed_in.status_code == 302
-    ask("an account exists, at an email change", writer, "/dashboard/account/email",
+    ask(
+        "an account exists, at an email change",
+        writer,
+        "/dashboard/account/email",
         {"new_email": "grace@example.com", "current_password": DEMO_PASSWORD},
-        "grace@example.com")  # fmt: skip
-    ask("confirm your new address", writer, "/dashboard/account/email",
+        "grace@example.com",
+    )
+    ask(
+        "confirm your new address",
+        writer,
+        "/dashboard/account/email",
         {"new_email": "ada-new@example.com", "current_password": DEMO_PASSWORD},
-        "ada-new@example.com")  # fmt: skip
+        "ada-new@example.com",
+    )
     response = writer.get(emails["confirm your new address"].path("/confirm/"))
     assert response.status_code == 302
     emails["your address has changed"] = outbox.last(to="ada@example.com")
