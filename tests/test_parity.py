@@ -134,8 +134,11 @@ def test_functional_templates_are_namespaced_by_area(apps):
 
 
 STATIC_URL = re.compile(r"(?:/[a-z_]+)?/static/(?:[\w.-]+/)*([\w.-]+)")
-# The account page's list of sessions: each layout's browser signed in at its own moment.
-SESSION_TIMES = re.compile(r"(signed in|last active) <time datetime=\"[^\"]*\">[^<]*</time>")
+# The account page's list of sessions, in either language: each layout's browser signed in
+# at its own moment.
+SESSION_TIMES = re.compile(
+    r"(signed in|last active|登录于|最近活动于) <time datetime=\"[^\"]*\">[^<]*</time>"
+)
 
 
 def normalise(html: str) -> str:
