@@ -60,16 +60,24 @@ def mail_recipient() -> str:
     return "recipient:" + normalize_email(address)[:EMAIL_MAX]
 
 
-def _shared_limits(view, scope: str, per_client: str, per_key: str, key_func):
+def _shared_limits(view, scope: str, per_client: str, per_key: str, key_func, exempt_when=None):
     """Count POSTs to the view per client address and per key_func's key.
 
-    Every view throttled with the same scope adds to the same two counts.
+    Every view throttled with the same scope adds to the same two counts; a
+    POST for which `exempt_when` answers true neither counts nor is refused.
     """
     by_key = limiter.shared_limit(
-        configured_limit(per_key), scope=f"{scope}-per-key", key_func=key_func, methods=["POST"]
+        configured_limit(per_key),
+        scope=f"{scope}-per-key",
+        key_func=key_func,
+        methods=["POST"],
+        exempt_when=exempt_when,
     )
     by_client = limiter.shared_limit(
-        configured_limit(per_client), scope=f"{scope}-per-client", methods=["POST"]
+        configured_limit(per_client),
+        scope=f"{scope}-per-client",
+        methods=["POST"],
+        exempt_when=exempt_when,
     )
     return by_client(by_key(view))
 
@@ -84,11 +92,18 @@ def throttle_mail(view):
     )
 
 
-def throttle_password_checks(view):
-    """Count every POST to a form that checks the current password, per client and per account.
+def submits_no_password() -> bool:
+    """A POST without a current password to check, such as "Sign out everywhere else"."""
+    return not request.form.get("current_password")
 
-    The password and email change forms share these counts: a stolen session
-    gets one budget of guesses, not one per form.
+
+def throttle_password_checks(view):
+    """Count every POST that checks the current password, per client and per account.
+
+    The forms that check it share these counts: a stolen session gets one budget
+    of guesses, not one per form. A POST that submits no password checks none,
+    so it is not counted, and a thief who spent the budget cannot stop the
+    owner's own session from signing the others out.
     """
     return _shared_limits(
         view,
@@ -96,4 +111,5 @@ def throttle_password_checks(view):
         "PASSWORD_CHANGE_RATE_LIMIT",
         "PASSWORD_CHANGE_RATE_LIMIT",
         signed_in_account,
+        exempt_when=submits_no_password,
     )

@@ -349,3 +349,22 @@ def test_the_email_change_form_shares_the_password_guess_budget(throttled_app, w
             {"new_email": "last@example.com", "current_password": PASSWORD},
         )
     )
+
+
+def test_a_thiefs_wrong_passwords_never_keep_the_owner_from_signing_out_everywhere_else(
+    throttled_app, writer
+):
+    """Ending the other sessions checks no password: the guess budget never blocks it."""
+    thief, owner = throttled_app.test_client(), throttled_app.test_client()
+    assert sign_in(thief, writer, address="203.0.113.66").status_code == 302
+    assert sign_in(owner, writer).status_code == 302
+    guess = {"current_password": WRONG, "new_password": "a-new-password-1"}
+    for _ in range(smallest_amount(throttled_app, "PASSWORD_CHANGE_RATE_LIMIT")):
+        thief.submit("/dashboard/account", guess, environ_base={"REMOTE_ADDR": "203.0.113.66"})
+    assert thief.submit("/dashboard/account", guess).status_code == 429
+
+    response = owner.submit("/dashboard/account", {"sign_out_others": "y"})
+
+    assert response.status_code == 302
+    assert owner.get("/dashboard/").status_code == 200
+    assert_signed_out(thief)
