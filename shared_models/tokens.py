@@ -6,6 +6,10 @@ fingerprint of the account state its use changes (the password hash for a
 reset, the address and its confirmation for the others): once used, or once
 that state changes any other way, the fingerprint no longer matches and the
 token is dead, with nothing stored to remember it by.
+
+Reading a token only says it was live when read: two requests may read the same
+one at once. The change it makes is written as a compare-and-set on the same
+state (shared_models.accounts), so only one of them acts.
 """
 
 import hashlib

@@ -8,6 +8,7 @@ cannot all pass while the count is still low.
 from flask import Blueprint, current_app, request
 from flask_login import current_user
 
+from shared_models import accounts
 from shared_models.accounts import normalize_email
 from shared_models.models import EMAIL_MAX
 from shared_web.bearer import SAFE_METHODS, caller_key
@@ -20,8 +21,21 @@ def configured_limit(name: str):
 
 
 def submitted_account() -> str:
-    """Key failed sign-ins by the email they name, the way accounts looks it up."""
-    return "account:" + normalize_email(request.form.get("email", ""))[:EMAIL_MAX]
+    """Key sign-ins by the email they name, the way accounts looks it up."""
+    return _account_key(request.form.get("email", ""))
+
+
+def linked_account() -> str:
+    """Key the password tries at a confirmation link by the account it names, as sign-ins are."""
+    try:
+        user, _ = accounts.check_confirmation_link(request.view_args["token"])
+    except accounts.BadLink:
+        return _account_key("")
+    return _account_key(user.email)
+
+
+def _account_key(email: str) -> str:
+    return "account:" + normalize_email(email)[:EMAIL_MAX]
 
 
 def signed_in_account() -> str:
@@ -80,6 +94,26 @@ def _shared_limits(view, scope: str, per_client: str, per_key: str, key_func, ex
         exempt_when=exempt_when,
     )
     return by_client(by_key(view))
+
+
+def throttle_sign_in(account_key):
+    """Count every POST that checks an account's password to sign in, per client and per account.
+
+    `account_key` says which account a POST is for. The sign-in form and the
+    confirmation link's page share the two counts, so one account gets one
+    budget of guesses, wherever they are made.
+    """
+
+    def throttle(view):
+        return _shared_limits(
+            view,
+            "sign-in",
+            "LOGIN_RATE_LIMIT_PER_CLIENT",
+            "LOGIN_RATE_LIMIT_PER_ACCOUNT",
+            account_key,
+        )
+
+    return throttle
 
 
 def throttle_mail(view):

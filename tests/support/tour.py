@@ -111,7 +111,15 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
         follow=True,
     )
     confirm = Outbox.of(app).last(to="wren@example.com").path("/confirm/")
-    visit("confirmation link", browser(), confirm, follow=True)
+    visit("confirmation link", browser(), confirm)
+    visit(
+        "confirmation link, wrong password",
+        browser(),
+        confirm,
+        "POST",
+        {"password": "not the password"},
+    )
+    visit("confirmation link, confirmed", browser(), confirm, "POST", {"password": PASSWORD}, True)
     visit(
         "sign-in, not confirmed",
         browser(),
@@ -222,7 +230,15 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
         follow=True,
     )
     change = Outbox.of(app).last(to="ada-new@example.com").path("/confirm/")
-    visit("email change, confirmed", writer, change, follow=True)
+    visit("email change link", writer, change)
+    visit(
+        "email change, confirmed",
+        writer,
+        change,
+        "POST",
+        {"password": DEMO_PASSWORD},
+        follow=True,
+    )
     visit("tokens, none", writer, "/dashboard/tokens")
     visit(
         "tokens, one made",
@@ -343,7 +359,8 @@ def send_every_email(app, language: str) -> dict[str, Email]:
         {"new_email": "ada-new@example.com", "current_password": DEMO_PASSWORD},
         "ada-new@example.com",
     )
-    response = writer.get(emails["confirm your new address"].path("/confirm/"))
+    link = emails["confirm your new address"].path("/confirm/")
+    response = writer.submit(link, {"password": DEMO_PASSWORD})
     assert response.status_code == 302
     emails["your address has changed"] = outbox.last(to="ada@example.com")
     return emails
