@@ -8,7 +8,8 @@ owner of a registered address gets a note where a stranger would get a link.
 
 A link acts only when the page it opens is posted with what proves the person
 (the account's password, or a new one), and only once, however many posts race
-for it.
+for it. A new password evicts whoever knew the old one: their sessions, their
+API tokens and their pending links all end.
 """
 
 import re
@@ -19,7 +20,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shared_models import audit, outbox, sessions, tokens
+from shared_models import api_tokens, audit, outbox, sessions, tokens
 from shared_models.database import db
 from shared_models.errors import N_, RuleViolation
 from shared_models.models import (
@@ -28,9 +29,11 @@ from shared_models.models import (
     PASSWORD_MIN,
     USERNAME_MAX,
     USERNAME_MIN,
+    ApiToken,
     EmailKind,
     Role,
     Site,
+    TokenScope,
     User,
     utcnow,
 )
@@ -331,23 +334,62 @@ def _dummy_hash() -> str:
     return current_app.config["_INKPOT_DUMMY_HASH"]
 
 
-def change_password(
-    user: User, current_password: str, new_password: str, keep_session: str | None = None
-) -> None:
-    """Change the password and end every other session (remember-me cookies included).
+def check_current_password(user: User, password: str) -> None:
+    """Raise RuleViolation unless this is the user's password; a wrong one is audited.
 
-    `keep_session` is the id of the session asking, which stays signed in.
-    A wrong current password is audited, as a failed sign-in is.
+    For the forms of a signed-in user that ask for it again: whoever holds a
+    copy of the session must not get what only the password should give.
     """
-    if not check_password_hash(user.password_hash, current_password):
+    if not check_password_hash(user.password_hash, password):
         audit.record_event(audit.USER_PASSWORD_CHANGE_FAILED, actor=user, target=user)
         db.session.commit()
         raise RuleViolation(N_("That is not your current password."), field="current_password")
+
+
+def change_password(
+    user: User, current_password: str, new_password: str, keep_session: str | None = None
+) -> list[ApiToken]:
+    """Set a new password, ending every other session and revoking the API tokens; commits.
+
+    `keep_session` is the id of the session asking, which stays signed in (the
+    others end, remember-me cookies included). Pending reset and email-change
+    links die with the old password. Returns the tokens revoked, for the page
+    to list.
+    """
+    check_current_password(user, current_password)
     check_new_password(new_password, field="new_password")
     user.password_hash = _hash_password(new_password)
-    sessions.end_sessions(user, keep=keep_session)
+    revoked = _evict_everyone_else(user, keep_session)
     audit.record_event(audit.USER_PASSWORD_CHANGED, actor=user, target=user)
     db.session.commit()
+    return revoked
+
+
+def _evict_everyone_else(user: User, keep_session: str | None = None) -> list[ApiToken]:
+    """What a new password takes from whoever knew the old one: their sessions and tokens.
+
+    (Their reset and email-change links die with the old password hash.)
+    """
+    sessions.end_sessions(user, keep=keep_session)
+    return api_tokens.revoke_every_token(user)
+
+
+def create_api_token(
+    user: User, name: str, scope: str, current_password: str
+) -> tuple[ApiToken, str]:
+    """The tokens form: make a token, shown once; a write token asks for the password first.
+
+    A write token can change and delete everything the account has, and it
+    outlives any session, so a copy of a session must not be enough to make one.
+    (api_tokens.create_token makes one outright, for the command line and tests.)
+    """
+    if scope == TokenScope.WRITE:
+        if not current_password:
+            raise RuleViolation(
+                N_("Enter your password to make a write token."), field="current_password"
+            )
+        check_current_password(user, current_password)
+    return api_tokens.create_token(user, name, scope)
 
 
 def request_password_reset(email: str) -> None:
@@ -369,25 +411,25 @@ def check_reset_token(token: str) -> User:
     return user
 
 
-def reset_password(token: str, new_password: str) -> User:
-    """Set a new password from a reset link and end every session; commits.
+def reset_password(token: str, new_password: str) -> list[ApiToken]:
+    """Set a new password from a reset link, end every session, revoke the API tokens; commits.
 
     The link proves the address too, so an unconfirmed account is confirmed.
     Of two parallel uses of one link, one sets its password and the other gets
-    BadLink("used").
+    BadLink("used"). Returns the tokens revoked, for the page to list.
     """
     user = check_reset_token(token)
     check_new_password(new_password, field="new_password")
     new_hash = _hash_password(new_password)
     _hold_if_unchanged(user, User.password_hash == user.password_hash)
     user.password_hash = new_hash
-    sessions.end_sessions(user)
+    revoked = _evict_everyone_else(user)
     if not user.is_confirmed:
         user.email_confirmed_at = utcnow()
         audit.record_event(audit.USER_EMAIL_CONFIRMED, actor=user, target=user, detail=user.email)
     audit.record_event(audit.USER_PASSWORD_RESET, actor=user, target=user)
     db.session.commit()
-    return user
+    return revoked
 
 
 def request_email_change(user: User, new_email: str, current_password: str) -> None:
@@ -396,10 +438,7 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
     An address that has an account already gets a note instead, and the answer
     is the same, so the form cannot be used to find out who has an account.
     """
-    if not check_password_hash(user.password_hash, current_password):
-        audit.record_event(audit.USER_PASSWORD_CHANGE_FAILED, actor=user, target=user)
-        db.session.commit()
-        raise RuleViolation(N_("That is not your current password."), field="current_password")
+    check_current_password(user, current_password)
     new_email = check_email(new_email, field="new_email")
     if new_email == user.email:
         raise RuleViolation(N_("That is already your email address."), field="new_email")
@@ -472,8 +511,8 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
 
     Admin rights never go to a password this call did not set: whoever signed up
     with the address (perhaps someone expecting it to become an admin's) loses
-    that password and every session, and the account is active and confirmed.
-    Returns (user, created).
+    that password, every session and every API token, and the account is active
+    and confirmed. Returns (user, created).
     """
     check_new_password(password)
     user = get_user_by_email(email)
@@ -482,7 +521,7 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
         user = sign_up(_username_from_email(email), email, password, confirmed=True)
     else:
         user.password_hash = _hash_password(password)
-        sessions.end_sessions(user)
+        _evict_everyone_else(user)
         user.is_suspended = False
         # Whoever runs the command vouches for the address.
         if not user.is_confirmed:

@@ -316,6 +316,9 @@ def test_the_token_pages_render_the_same_html_in_both_layouts(apps, seeded, lang
 
     with apps["functional"].app_context():
         ada = db.session.execute(db.select(User).where(User.username == "ada")).scalar_one()
+        # Revoked by a new password, so the pages offer to make it again.
+        api_tokens.create_token(ada, "Old script", "write")
+        api_tokens.revoke_every_token(ada)
         laptop, _ = api_tokens.create_token(ada, "Laptop script", "write")
         # A day earlier, so no other token on the pages shares its second.
         laptop.created_at = SESSION_TIME - timedelta(days=1)
@@ -346,6 +349,7 @@ def test_the_token_pages_render_the_same_html_in_both_layouts(apps, seeded, lang
 
     assert made["functional"][0] == 200
     assert "Laptop script" in made["functional"][1]
+    assert "Old script" in made["functional"][1]
     assert "SECRET" in made["functional"][2]
     assert made["functional"] == made["divisional"]
 

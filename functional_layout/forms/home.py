@@ -84,6 +84,8 @@ class NewPasswordForm(Form):
             Length(PASSWORD_MIN, PASSWORD_MAX, length_between(PASSWORD_MIN, PASSWORD_MAX)),
         ],
         description=_l(
-            "At least %(min)s characters. Every session will be signed out.", min=PASSWORD_MIN
+            "At least %(min)s characters. Every session will be signed out, and every API "
+            "token revoked.",
+            min=PASSWORD_MIN,
         ),
     )

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from functional_layout.forms.home import (
@@ -170,7 +171,7 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token):
-    """Set a new password from the link emailed for it; every session ends."""
+    """Set a new password from the link emailed for it; every session ends, every API token too."""
     try:
         accounts.check_reset_token(token)
     except accounts.BadLink as bad_link:
@@ -178,7 +179,7 @@ def reset_password(token):
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.new_password.data)
+            revoked = accounts.reset_password(token, form.new_password.data)
         except accounts.BadLink as bad_link:
             return bad_link_page(bad_link, "home.forgot_password")
         except RuleViolation as violation:
@@ -186,6 +187,13 @@ def reset_password(token):
         else:
             sign_out()
             flash(_("Your password is changed and every session is signed out."), "success")
+            if revoked:
+                message = ngettext(
+                    "%(num)d API token is revoked too. Sign in to make it again.",
+                    "%(num)d API tokens are revoked too. Sign in to make them again.",
+                    len(revoked),
+                )
+                flash(message, "info")
             return redirect(url_for("home.login"))
     return render_template("home/password_reset.html", form=form, token=token), NO_REFERRER
 

@@ -417,3 +417,23 @@ def test_sign_ins_and_confirmation_links_share_one_budget_per_account(
         assert response.status_code == 200
     assert fail_sign_in(client, "newcomer@example.com", "203.0.113.9").status_code == 429
     assert client.submit(confirmation_link, {"password": PASSWORD}).status_code == 429
+
+
+def test_the_token_form_shares_the_password_guess_budget(throttled_app, writer):
+    client = throttled_app.test_client()
+    assert sign_in(client, writer).status_code == 302
+    allowed = smallest_amount(throttled_app, "PASSWORD_CHANGE_RATE_LIMIT")
+    write_token = {"name": "Script", "scope": "write", "current_password": WRONG}
+    for number in range(allowed):
+        if number % 2:
+            response = client.submit("/dashboard/tokens", write_token)
+        else:
+            guess = {"current_password": WRONG, "new_password": "a-new-password-1"}
+            response = client.submit("/dashboard/account", guess)
+        assert response.status_code == 200
+    assert_styled_429(
+        client.submit("/dashboard/tokens", {**write_token, "current_password": PASSWORD})
+    )
+    # A read token asks for no password, so it is neither counted nor held back.
+    read_token = client.submit("/dashboard/tokens", {"name": "Reader", "scope": "read"})
+    assert read_token.status_code == 200

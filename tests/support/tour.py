@@ -10,7 +10,7 @@ HTML, no word of the other language, the same HTML in both layouts.
 
 from flask import abort
 
-from shared_models import accounts, db
+from shared_models import accounts, api_tokens, db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
 from shared_models.models import Post, Site
 from tests.support.clients import PASSWORD
@@ -52,6 +52,8 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
         post_title = published.title
         accounts.sign_up("newt", "newt@example.com", PASSWORD, confirmed=True)
         accounts.sign_up("dormant", "dormant@example.com", PASSWORD)  # never confirmed
+        # Revoked when grace resets her password, which the page after says.
+        api_tokens.create_token(accounts.get_user_by_email("grace@example.com"), "Feed", "read")
 
     def browser(email=None, password=DEMO_PASSWORD):
         client = app.test_client()
@@ -241,13 +243,29 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
     )
     visit("tokens, none", writer, "/dashboard/tokens")
     visit(
-        "tokens, one made",
+        "tokens, a write token without the password",
         writer,
         "/dashboard/tokens",
         "POST",
         {"name": "Tour script", "scope": "write"},
     )
+    visit(
+        "tokens, one made",
+        writer,
+        "/dashboard/tokens",
+        "POST",
+        {"name": "Tour script", "scope": "write", "current_password": DEMO_PASSWORD},
+    )
     visit("tokens, listed", writer, "/dashboard/tokens")
+    visit(
+        "account, password changed",
+        writer,
+        "/dashboard/account",
+        "POST",
+        {"current_password": DEMO_PASSWORD, "new_password": DEMO_PASSWORD},
+        follow=True,
+    )
+    visit("tokens, revoked by the new password", writer, "/dashboard/tokens")
     visit("403", writer, "/admin/")
     visit("a post deleted", writer, f"/dashboard/posts/{draft_id}/delete", "POST", {}, follow=True)
     visit(
