@@ -90,12 +90,15 @@ errorlog = "-"
 loglevel = SETTINGS.get("GUNICORN_LOG_LEVEL", "info")
 # The visitor (nginx's X-Forwarded-For), the request, status, size, duration, and
 # the request id the app answered with (nginx's, which is also in nginx's log line).
+# Everything a visitor wrote is quoted and has its own quotes escaped (the logger
+# below), so `request_id="…"` is always this field: nobody can plant one in a
+# header or a URL, and a grep for it finds only the request's own line.
 access_log_format = (
-    '%({x-forwarded-for}i)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" '
-    "request_id=%({x-request-id}o)s worker=%(p)s"
+    '"%({x-forwarded-for}i)s" %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" '
+    'request_id="%({x-request-id}o)s" worker=%(p)s'
 )
-# The access log's request line with the token of a confirmation or reset link hidden.
-logger_class = "deploy.gunicorn_logging.RedactingLogger"
+# The token of a confirmation or reset link hidden, and text escaped as nginx does.
+logger_class = "deploy.gunicorn_logging.AccessLogger"
 
 
 def _app_logging():
