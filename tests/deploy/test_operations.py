@@ -123,6 +123,56 @@ def test_a_visitor_cannot_write_a_request_id_field_into_the_access_logs(stack):
     assert user_agents[0].startswith(r"caf\xE9\x09x request_id=FAKE request_id=\x22FAKE\x22")
 
 
+def test_a_link_that_meets_a_stopped_app_leaves_no_token_in_nginxs_error_log(stack):
+    links = {
+        "/password/reset/": f"{uuid.uuid4().hex}.aBc-dEf_{uuid.uuid4().hex[:12]}",
+        "/confirm/": f"{uuid.uuid4().hex}.GhI-jKl_{uuid.uuid4().hex[:12]}",
+    }
+    failed = {}  # request id: path, as it may be logged
+    assert stack.supervisorctl("stop", "inkpot").returncode == 0
+    try:
+        for prefix, token in links.items():
+            for method in ("GET", "POST"):
+                response = Visitor(stack.url).request(method, f"{prefix}{token}?x=1")
+                assert response.status == 502
+                failed[response.headers["X-Request-ID"]] = f"{method} {prefix}[redacted]?x=1"
+    finally:
+        stack.supervisorctl("start", "inkpot")
+        stack.wait_until_serving()
+
+    error_log = stack.read_log("nginx-error.log")
+    for token in links.values():
+        assert token not in error_log
+    # nginx still says that the app was down, request by request.
+    for request_id, logged_request in failed.items():
+        line = access_line(stack, "nginx-error.log", f'request_id="{request_id}"')
+        assert " [error] " in line
+        assert "upstream" in line
+        assert f'"{logged_request} HTTP/1.1"' in line
+
+
+def test_a_crash_shows_the_id_that_its_traceback_is_logged_with(stack):
+    response = Visitor(stack.url).get("/_probe/crash")
+    request_id = response.headers["X-Request-ID"]
+
+    assert response.status == 500
+    assert request_id in response.text
+    assert "the probe crashed" not in response.text
+
+    def traceback():
+        return next(
+            (
+                r
+                for r in app_lines(stack)
+                if r["level"] == "ERROR" and r.get("request_id") == request_id
+            ),
+            None,
+        )
+
+    error = wait_until(traceback, LOG_WAIT, "the crash's traceback in the app's log")
+    assert "RuntimeError: the probe crashed on purpose" in str(error["exc_info"])
+
+
 def test_every_line_of_the_app_log_is_one_json_object(stack):
     Visitor(stack.url).get("/sites/nobody/")
     lines = stack.read_log("inkpot-app.log").splitlines()
