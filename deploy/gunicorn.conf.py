@@ -38,6 +38,10 @@ SETTINGS = {**os.environ, **FILE_VALUES}
 # gunicorn puts these into the master's and every worker's environment, and takes
 # them out again before a reload re-reads the file.
 raw_env = [f"{key}={value}" for key, value in FILE_VALUES.items()]
+# ... but only once a master runs: `gunicorn --check-config` loads the app without
+# one, and would check it without the file's APP_ENV and LAYOUT. The same keys, so
+# a reload still takes them out first.
+os.environ.update(FILE_VALUES)
 
 chdir = str(REPOSITORY)
 wsgi_app = "deploy.wsgi:app"
