@@ -39,8 +39,8 @@ SETTINGS = {**os.environ, **FILE_VALUES}
 # them out again before a reload re-reads the file.
 raw_env = [f"{key}={value}" for key, value in FILE_VALUES.items()]
 # ... but only once a master runs: `gunicorn --check-config` loads the app without
-# one, and would check it without the file's APP_ENV and LAYOUT. The same keys, so
-# a reload still takes them out first.
+# one, and would check it without the file's settings. The same keys, so a reload
+# still takes them out first.
 os.environ.update(FILE_VALUES)
 
 chdir = str(REPOSITORY)

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 
-from deploy import layout_module, require_app_env
+from deploy.env_file import require_app_env
 
 # A server names its settings: without APP_ENV, stop before anything is made.
 require_app_env()
@@ -31,6 +31,7 @@ from celery.signals import (  # noqa: E402
 )
 from prometheus_client import CollectorRegistry, multiprocess, start_http_server  # noqa: E402
 
+from deploy import layout_module  # noqa: E402
 from shared_models import db  # noqa: E402
 from shared_web.background import RELAY_OUTBOX  # noqa: E402
 from shared_web.logs import logging_config, mark_configured  # noqa: E402

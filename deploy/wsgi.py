@@ -14,7 +14,8 @@ monkey.patch_all()
 
 import os  # noqa: E402  (after the patch, on purpose)
 
-from deploy import layout_module, require_app_env  # noqa: E402
+from deploy import layout_module  # noqa: E402
+from deploy.env_file import require_app_env  # noqa: E402
 from shared_web import warm_up  # noqa: E402
 
 
