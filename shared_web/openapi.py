@@ -29,7 +29,10 @@ with a personal API token made on your dashboard (`/dashboard/tokens`), sent as
 creates, changes and deletes.
 
 Lists come a page at a time, newest first: when more follow, the `Link` header
-names the next page (`rel="next"`). Every error is an RFC 9457 problem
+names the next page (`rel="next"`). A list's posts carry their `excerpt` (the
+start of their text, without markup) instead of `body` and `body_html`, so a
+page stays small however long its posts are: a post's own URL answers its
+whole text. Every error is an RFC 9457 problem
 (`application/problem+json`). Calls are throttled per token (per address
 without one); a throttled call says in `Retry-After` when to come back."""
 
