@@ -2,7 +2,7 @@
 
 Flask reads and writes JSON through `app.json` (request.get_json, jsonify), and
 so do the API's views (flask-smorest, and the webargs parser shared_web.openapi
-gives it), so this is the one place where JSON is parsed or written.
+gives it) and its problem details: the app's JSON is read and written here.
 
 Out: the text as it is, in UTF-8. Escaped to ASCII, a character beyond the Basic
 Multilingual Plane (an emoji) takes 12 bytes (`\\ud83d\\ude00`) instead of 4.

@@ -106,12 +106,14 @@ def test_api_errors_keep_the_sites_security_headers(client):
 
 # --- JSON that the parser itself cannot take -----------------------------------------------
 
-# Bodies that are a few kilobytes, and that crashed Python's own JSON parser: too deep for
-# its recursion limit, a number too long for its digit limit, and what JSON does not allow.
+# Bodies of a few kilobytes that Python's JSON parser cannot take: too deep for its
+# recursion limit or too long for its digit limit (both crashed it), a number longer than
+# the app's own limit, and what JSON does not allow.
 UNREADABLE_JSON = {
     "nested 3,000 deep": "[" * 3000 + "]" * 3000,
     "nested 3,000 deep in a field": '{"title": ' + "[" * 3000 + "]" * 3000 + "}",
     "a 5,000-digit number": '{"title": "Digits", "published": ' + "9" * 5000 + "}",
+    "a 101-digit number": '{"title": "Digits", "published": -' + "9" * 101 + "}",
     "not a number": '{"title": "Not a number", "published": NaN}',
 }
 
