@@ -6,7 +6,7 @@ from functools import cached_property
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from shared_models.accounts import USERNAME_PATTERN
 from shared_models.database import db
@@ -208,14 +208,21 @@ def _keyset_page(query: Select, time_column, after: PostKey | None, size: int) -
     return KeysetPage(items, (as_utc(getattr(last, time_column.key)), last.id))
 
 
+# The API's pages carry each post's excerpt, not its text: the body and its HTML are not
+# read at all (and reading one raises), so a page of a hundred of the longest posts reads
+# kilobytes, not 80 MB. The post's own URL answers its text.
+_WITHOUT_TEXT = (defer(Post.body, raiseload=True), defer(Post.body_html, raiseload=True))
+
+
 def site_public_posts_page(site: Site, after: PostKey | None, size: int) -> KeysetPage:
-    """A site's published posts, newest first, from after the (published_at, id) key."""
-    return _keyset_page(site_public_posts(site), Post.published_at, after, size)
+    """A site's published posts, newest first, from after the (published_at, id) key; no text."""
+    query = site_public_posts(site).options(*_WITHOUT_TEXT)
+    return _keyset_page(query, Post.published_at, after, size)
 
 
 def user_posts_page(user: User, after: PostKey | None, size: int) -> KeysetPage:
-    """The user's posts, drafts included, most recently changed first, after (updated_at, id)."""
-    return _keyset_page(user_posts(user), Post.updated_at, after, size)
+    """The user's posts, drafts included, last changed first, after (updated_at, id); no text."""
+    return _keyset_page(user_posts(user).options(*_WITHOUT_TEXT), Post.updated_at, after, size)
 
 
 def search_users(text: str = "") -> Select:
