@@ -1,82 +1,25 @@
 """nginx's cache key works the page's language out exactly as the app does.
 
-Its `map`s are read from deploy/nginx/inkpot.conf and run here with Python's `re`,
-against the app's own rules (tests.support.languages.app_language), for any
-cookie and Accept-Language header hypothesis makes up.
+Its `map`s are read from deploy/nginx/inkpot.conf and run here with Python's `re`
+(tests.support.nginx_maps), against the app's own rules
+(tests.support.languages.app_language), for any cookie and Accept-Language header
+hypothesis makes up.
 """
 
 import re
-from pathlib import Path
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from shared_web.languages import PROXY_HEADER
 from tests.support.languages import app_language
-
-ROOT = Path(__file__).resolve().parent.parent
-NGINX_CONF = ROOT / "deploy" / "nginx" / "inkpot.conf"
-
-
-# --- nginx's maps, run here ----------------------------------------------------------
-
-
-def nginx_map(variable: str) -> list[tuple[str | re.Pattern, str]]:
-    """The entries of the `map ... $variable { }` block of inkpot.conf, regexes compiled."""
-    block = re.search(
-        rf"^map \S+ \${variable} {{\n(.*?)^}}", NGINX_CONF.read_text(), re.MULTILINE | re.DOTALL
-    )
-    assert block, f"no map for ${variable}"
-    entries = []
-    for line in block.group(1).splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = re.fullmatch(r"""('[^']*'|"[^"]*"|\S+)\s+('[^']*'|"[^"]*"|\S+);""", line)
-        assert match, line
-        source, value = (part.strip("'\"") for part in match.groups())
-        if source.startswith("~"):
-            flags = re.IGNORECASE if source.startswith("~*") else 0
-            # PCRE's (?<name>...) is Python's (?P<name>...); atomic groups are alike.
-            pattern = re.sub(r"\(\?<(\w+)>", r"(?P<\1>", source.lstrip("~*"))
-            source = re.compile(pattern, flags)
-        entries.append((source, value))
-    return entries
-
-
-def run_map(variable: str, value: str, variables: dict[str, str]) -> str:
-    """What nginx sets $variable to for this input, as ngx_http_map_module does."""
-    default = ""
-    for source, result in nginx_map(variable):
-        if source == "default":
-            default = result
-            continue
-        if isinstance(source, re.Pattern):
-            match = source.search(value)
-            if match:
-                return fill_in(result, {**variables, **match.groupdict()})
-        elif source.lower() == value.lower():  # nginx compares plain strings case-insensitively
-            return fill_in(result, variables)
-    return fill_in(default, variables)
-
-
-def fill_in(value: str, variables: dict[str, str | None]) -> str:
-    """A map's value with its $variables (and regex captures) filled in."""
-    return re.sub(r"\$(\w+)", lambda m: variables.get(m[1]) or "", value)
+from tests.support.nginx_maps import NGINX_CONF, nginx_variable
 
 
 def nginx_language(cookie_header: str, accept_language: str) -> str:
     """$inkpot_language, worked out by nginx's maps from the two request headers."""
-    found = {}
-    found["inkpot_locale_cookie"] = run_map("inkpot_locale_cookie", cookie_header, found)
-    found["inkpot_cookie_language"] = run_map(
-        "inkpot_cookie_language", found["inkpot_locale_cookie"], found
-    )
-    found["inkpot_accepted_language"] = run_map("inkpot_accepted_language", accept_language, found)
-    found["inkpot_header_language"] = run_map(
-        "inkpot_header_language", found["inkpot_accepted_language"], found
-    )
-    return run_map("inkpot_language", found["inkpot_cookie_language"], found)
+    request = {"http_cookie": cookie_header, "http_accept_language": accept_language}
+    return nginx_variable("inkpot_language", request)
 
 
 LANGUAGE_ITEMS = st.sampled_from(
