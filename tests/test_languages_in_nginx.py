@@ -1,19 +1,23 @@
-"""nginx's cache key works the page's language out exactly as the app does.
+"""nginx's cache key works the page's language out exactly as the app does, and as fast.
 
 Its `map`s are read from deploy/nginx/inkpot.conf and run here with Python's `re`
 (tests.support.nginx_maps), against the app's own rules
 (tests.support.languages.app_language), for any cookie and Accept-Language header
-hypothesis makes up.
+hypothesis makes up, hostile ones included. tests/deploy/test_hostile_headers.py
+runs the real nginx on hostile headers.
 """
 
 import re
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from shared_web.accept_headers import READ_LIMIT
 from shared_web.languages import PROXY_HEADER
 from tests.support.languages import app_language
 from tests.support.nginx_maps import NGINX_CONF, nginx_variable
+from tests.support.timing import slowdown
 
 
 def nginx_language(cookie_header: str, accept_language: str) -> str:
@@ -42,14 +46,22 @@ Q_VALUES = st.sampled_from(
     ]
 )
 SPACES = st.sampled_from(["", " ", "\t", "  "])
-ACCEPT_LANGUAGE = st.lists(
+SHORT_ACCEPT_LANGUAGE = st.lists(
     st.tuples(SPACES, LANGUAGE_ITEMS, Q_VALUES, SPACES).map("".join), max_size=5
 ).map(",".join)
+# Headers that reach past the part both sides read, cut anywhere in the items before.
+LONG_ACCEPT_LANGUAGE = st.builds(
+    lambda length, header: ("fr-FR;q=0.8, " * 50)[:length] + header,
+    st.integers(READ_LIMIT - 30, READ_LIMIT + 5),
+    SHORT_ACCEPT_LANGUAGE,
+)
+ACCEPT_LANGUAGE = st.one_of(SHORT_ACCEPT_LANGUAGE, LONG_ACCEPT_LANGUAGE)
 COOKIE_PARTS = st.sampled_from(
     ["locale=zh-Hans", "locale=en", "locale=fr", "locale=", "locale", 'locale="zh-Hans"',
      "locale=ZH-HANS", " locale =zh-Hans", "locale= en", "xlocale=zh-Hans", "localex=en",
      "theme=dark", 'a="x;locale=zh-Hans"', 'a="b', "=zh-Hans", "locale=zh-Hans x",
-     "functional_layout_session=abc", "locale=en;", '"', 'a="x']
+     "functional_layout_session=abc", "locale=en;", '"', 'a="x', 'a="x\\"', 'a="\\\\"',
+     'a="x\\";locale=zh-Hans"', 'locale="zh-Hans\\"', 'a=\\"']
 )  # fmt: skip
 COOKIE_HEADER = st.lists(COOKIE_PARTS, max_size=4).flatmap(
     lambda parts: st.sampled_from([";", "; ", " ;"]).map(lambda sep: sep.join(parts))
@@ -63,6 +75,17 @@ COOKIE_HEADER = st.lists(COOKIE_PARTS, max_size=4).flatmap(
 @example(cookie='a="x;locale=zh-Hans;"', accept_language="en")
 @example(cookie="locale=fr; locale=zh-Hans", accept_language="en")
 @example(cookie="locale=zh-Hans", accept_language="en;q=0, zh;q=0")
+# A backslash escapes the next character of a quoted value, a quote included.
+@example(cookie='a="x\\"; locale=zh-Hans; b="', accept_language="en")
+# Only the items that end within the part read count: not `zh-TW` cut to `zh`.
+@example(cookie="", accept_language="x" * (READ_LIMIT - 3) + ",zh-TW")
+@example(cookie="", accept_language="x" * (READ_LIMIT - 3) + ",zh")
+@example(cookie="", accept_language="x" * (READ_LIMIT - 2) + ",zh")
+@example(cookie="", accept_language="x" * 400 + ",zh," + "y" * 8000)
+@example(cookie="", accept_language="fr," * 300 + "zh")
+# Hostile: each once cost the app or nginx seconds, or a tenth of one.
+@example(cookie="", accept_language="en;q=0." + "1" * 8100 + "x")
+@example(cookie='a="' + "._" * 12 + "en", accept_language="zh")
 def test_nginx_works_out_the_language_exactly_as_the_app_does(cookie, accept_language):
     assert nginx_language(cookie, accept_language) == app_language(cookie, accept_language)
 
@@ -81,3 +104,35 @@ def test_the_cache_key_holds_the_language_nginx_passes_to_the_app():
     key = re.search(r"^\s*proxy_cache_key (.*);$", conf, re.MULTILINE).group(1)
     assert "$inkpot_language" in key
     assert f"proxy_set_header {PROXY_HEADER} $inkpot_language;" in conf
+
+
+# Headers on which a backtracking pattern spends far more than on others of their length.
+HOSTILE_HEADERS = {
+    "a weight's digits": (
+        "inkpot_language",
+        "http_accept_language",
+        "en;q=0." + "1" * 8100 + "x",
+        ("fr-FR;q=0.8, " * 700)[:8108],
+    ),
+    "a quoted value's dots": (
+        "inkpot_language",
+        "http_cookie",
+        'a="' + "._" * 14 + "en",
+        'a="' + "xy" * 14 + "en",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("variable", "header", "hostile", "plain"), HOSTILE_HEADERS.values(), ids=HOSTILE_HEADERS
+)
+def test_nginx_maps_take_no_longer_on_a_hostile_header_than_on_a_plain_one(
+    variable, header, hostile, plain
+):
+    assert len(hostile) == len(plain)
+
+    ratio = slowdown(
+        lambda value: nginx_variable(variable, {header: value}), hostile, plain, calls=20
+    )
+
+    assert ratio < 5, f"${variable} took {ratio:.0f} times as long on the hostile {header}"
