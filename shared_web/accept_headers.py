@@ -4,8 +4,8 @@ Both are lists of `value;q=weight` items, and every visitor writes their own: on
 backtracking pattern over the whole header once took seconds on a crafted 8 KB
 one. So they are read in steps that cannot backtrack, and only as far as
 READ_LIMIT characters. nginx's `map`s (deploy/nginx/inkpot.conf) read the same
-headers by the same rules, for its cache key; tests/test_languages_in_nginx.py
-holds the two to it.
+headers by the same rules, for its cache key; tests/test_languages_in_nginx.py and
+tests/test_compression.py hold the two to it.
 """
 
 import re

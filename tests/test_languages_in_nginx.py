@@ -132,7 +132,9 @@ def test_nginx_maps_take_no_longer_on_a_hostile_header_than_on_a_plain_one(
     assert len(hostile) == len(plain)
 
     ratio = slowdown(
-        lambda value: nginx_variable(variable, {header: value}), hostile, plain, calls=20
+        lambda value: nginx_variable(variable, {header: value}), hostile, plain, calls=100
     )
 
-    assert ratio < 5, f"${variable} took {ratio:.0f} times as long on the hostile {header}"
+    # Linear time gives a few at most (the two differ in what they make the maps read);
+    # before the fix the weight's digits gave thousands, the dots seventy.
+    assert ratio < 10, f"${variable} took {ratio:.0f} times as long on the hostile {header}"

@@ -1,4 +1,4 @@
-"""No crafted Accept-Language header costs the app more than a plain one.
+"""No crafted Accept-Language or Accept-Encoding header costs the app more than a plain one.
 
 One backtracking pattern read Accept-Language: an 8 KB header of a weight's
 digits and one stray letter took it 1.4 s, 16 KB 4.6 s, while the dev server
@@ -11,7 +11,7 @@ tests/deploy/test_hostile_headers.py for the real stack.
 
 import pytest
 
-from shared_web import languages
+from shared_web import compression, languages
 from tests.support.timing import slowdown
 
 SIZES = {"8 KB": 8 * 1024, "16 KB": 16 * 1024}
@@ -28,6 +28,7 @@ HOSTILE_SHAPES = {
 PLAIN_ITEMS = "fr-FR;q=0.8, de;q=0.7, "
 PARSERS = {
     "Accept-Language": (languages.language_in_header, "en"),
+    "Accept-Encoding": (compression.accepts_gzip, "gzip"),
 }
 # Only READ_LIMIT characters are read, in linear time: a hostile header can only be
 # denser in items than a plain one, a few times the work at most. Before the fix a
