@@ -109,13 +109,11 @@ def test_the_cache_key_holds_the_language_nginx_passes_to_the_app():
 # Headers on which a backtracking pattern spends far more than on others of their length.
 HOSTILE_HEADERS = {
     "a weight's digits": (
-        "inkpot_language",
         "http_accept_language",
         "en;q=0." + "1" * 8100 + "x",
         ("fr-FR;q=0.8, " * 700)[:8108],
     ),
     "a quoted value's dots": (
-        "inkpot_language",
         "http_cookie",
         'a="' + "._" * 14 + "en",
         'a="' + "xy" * 14 + "en",
@@ -124,17 +122,18 @@ HOSTILE_HEADERS = {
 
 
 @pytest.mark.parametrize(
-    ("variable", "header", "hostile", "plain"), HOSTILE_HEADERS.values(), ids=HOSTILE_HEADERS
+    ("header", "hostile", "plain"), HOSTILE_HEADERS.values(), ids=HOSTILE_HEADERS
 )
-def test_nginx_maps_take_no_longer_on_a_hostile_header_than_on_a_plain_one(
-    variable, header, hostile, plain
+def test_nginx_works_the_language_out_as_fast_from_a_hostile_header_as_from_a_plain_one(
+    header, hostile, plain
 ):
     assert len(hostile) == len(plain)
 
-    ratio = slowdown(
-        lambda value: nginx_variable(variable, {header: value}), hostile, plain, calls=100
-    )
+    def nginx_language_from(value):
+        return nginx_variable("inkpot_language", {header: value})
 
-    # Linear time gives a few at most (the two differ in what they make the maps read);
-    # before the fix the weight's digits gave thousands, the dots seventy.
-    assert ratio < 10, f"${variable} took {ratio:.0f} times as long on the hostile {header}"
+    ratio = slowdown(nginx_language_from, hostile, plain, calls=100)
+
+    # Linear time gives a few at most (the two make the maps read different amounts);
+    # before the fix, a thousand and more.
+    assert ratio < 10, f"nginx's maps took {ratio:.0f} times as long on the hostile {header}"
