@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 # Both layouts share one instance folder, so `make run` serves them one database.
 INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
 MIN_SECRET_KEY_LENGTH = 32
+# What deploy/inkpot.env.example's Redis URLs hold until the guide puts the password there.
+REDIS_PASSWORD_PLACEHOLDER = "REDIS-PASSWORD"
 
 
 class ConfigError(RuntimeError):
@@ -331,9 +333,16 @@ class ProductionConfig(Config):
         if not config.get("CELERY_BROKER_URL"):
             raise ConfigError(
                 "CELERY_BROKER_URL is not set. Production sends email from the background "
-                "worker, through a broker (CELERY_BROKER_URL=redis://127.0.0.1:6379/1); "
+                "worker, through a broker (CELERY_BROKER_URL=redis://:PASSWORD@127.0.0.1:6379/1); "
                 "without one, every email would be sent from inside a web request."
             )
+        for name in ("RATELIMIT_STORAGE_URI", "CELERY_BROKER_URL", "CACHE_REDIS_URL"):
+            if REDIS_PASSWORD_PLACEHOLDER in (config.get(name) or ""):
+                raise ConfigError(
+                    f"{name} still says {REDIS_PASSWORD_PLACEHOLDER}: put Redis's password "
+                    "there (requirepass in /etc/redis/redis-inkpot.conf), as in every Redis "
+                    "URL of the env file (deploy/README.md, step 4)."
+                )
         if config.get("MAIL_PASSWORD") and not config.get("MAIL_USE_TLS"):
             raise ConfigError(
                 "MAIL_PASSWORD is set but MAIL_USE_TLS is not: the SMTP password would "
