@@ -18,6 +18,7 @@ from sqlalchemy import update
 
 from shared_models import accounts, db, publishing
 from shared_models.models import Post
+from shared_web.page_cache import FORMAT, MemoryStore, decode, encode
 from tests.support.apps import make_app
 from tests.support.pages import text
 from tests.support.redis_server import redis_server
@@ -204,3 +205,29 @@ def test_the_planted_pickle_would_run_if_unpickled(tmp_path):
     marker = tmp_path / "unpickled"
     pickle.loads(pickle.dumps(CreatesAFile(marker))).close()  # noqa: S301  (our own payload)
     assert marker.exists()
+
+
+def test_a_copy_reads_back_only_for_the_version_it_was_drawn_for():
+    html = "<li>Ünïcode, <em>markup</em> and a\nnewline</li>"
+    copy = encode(7, html)
+
+    assert copy.startswith(FORMAT + b" 7\n")
+    assert decode(copy, 7) == html
+    assert decode(copy, 8) is None and decode(copy, 70) is None
+    assert decode(copy.replace(FORMAT, b"inkpot-page-cache/0"), 7) is None
+    assert decode(FORMAT + b" 7\n\xff\xfe", 7) is None  # not UTF-8
+    assert decode(None, 7) is None and decode("a str, not bytes", 7) is None
+
+
+def test_each_process_keeps_at_most_its_memory_limit_least_recently_used_first():
+    store = MemoryStore(max_bytes=1000, timeout=60)
+    for number in range(3):
+        store.set(f"copy {number}", b"x" * 300)
+    store.get("copy 0")  # read: now the most recently used
+    store.set("copy 3", b"x" * 300)
+
+    assert store.size <= 1000
+    assert store.get("copy 1") is None  # the least recently used went first
+    assert all(store.get(f"copy {number}") for number in (0, 2, 3))
+    store.set("copy 0", b"y" * 100)  # replaced, not added
+    assert store.size == 700
