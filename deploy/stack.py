@@ -115,7 +115,7 @@ class Stack:
     worker_args: tuple[str, ...] = ()
     # Redis, data in the run directory: the worker's broker and the throttling counts.
     redis_port: int = field(default_factory=free_port)
-    # The page cache's own Redis, and its maxmemory (None keeps deploy/redis/'s, "8mb").
+    # The page cache's own Redis, and its maxmemory ("8mb"; None keeps deploy/redis/'s).
     cache_redis_port: int = field(default_factory=free_port)
     cache_memory: str | None = None
     # The SMTP sink (deploy/smtp_sink.py) the worker sends to; messages land in mail_dir.
