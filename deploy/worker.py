@@ -33,7 +33,7 @@ from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 
 from deploy import layout_module  # noqa: E402
 from shared_models import db  # noqa: E402
-from shared_web.background import RELAY_OUTBOX  # noqa: E402
+from shared_web.background import RELAY_OUTBOX, REMOVE_STALE_ACCOUNTS  # noqa: E402
 from shared_web.logs import logging_config, mark_configured  # noqa: E402
 
 # Where the worker's metrics are served, for Prometheus (loopback, unless told otherwise).
@@ -62,6 +62,12 @@ def open_own_database_connections(**_):
 def relay_what_waited(**_):
     """Emails that waited while no worker could take them (the broker or the worker was down)."""
     celery_app.send_task(RELAY_OUTBOX)
+
+
+@worker_ready.connect
+def remove_what_went_stale(**_):
+    """Unconfirmed accounts past their link: beat's first run is an interval after each start."""
+    celery_app.send_task(REMOVE_STALE_ACCOUNTS)
 
 
 @worker_ready.connect
