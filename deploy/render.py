@@ -57,14 +57,22 @@ def environment_program(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def swap(text: str, source: str, replacements: list[tuple[str, Replacement]]) -> str:
-    """Apply (regex, replacement) pairs to a shipped config; each must match exactly once."""
-    for pattern, replacement in replacements:
+def swap(
+    text: str,
+    source: str,
+    replacements: list[tuple[str, Replacement] | tuple[str, Replacement, int]],
+) -> str:
+    """Apply (regex, replacement) pairs to a shipped config; each must match exactly once.
+
+    A (regex, replacement, count) triple must match exactly `count` times.
+    """
+    for pattern, replacement, *expected in replacements:
+        expected_count = expected[0] if expected else 1
         new = replacement if callable(replacement) else (lambda _match, text=replacement: text)
         text, count = re.subn(pattern, new, text, flags=re.MULTILINE)
-        if count != 1:
+        if count != expected_count:
             raise RenderError(
-                f"{source}: expected one match of {pattern!r}, found {count}. "
+                f"{source}: expected {expected_count} match(es) of {pattern!r}, found {count}. "
                 "deploy/render.py swaps that value for local runs: update both together."
             )
     return text
@@ -185,7 +193,8 @@ def local_site(stack: Stack) -> str:
             (r"^    listen 80;\n    listen \[::\]:80;", f"    {listen};"),
             (r"^    server_name inkpot\.example\.com;", "    server_name 127.0.0.1 localhost;"),
             (r"/var/log/nginx/inkpot\.access\.log", str(stack.log("nginx-access.log"))),
-            (r"/var/log/nginx/inkpot\.error\.log", str(stack.log("nginx-error.log"))),
+            # The server's error log, the links' location's, and the links' failures.
+            (r"/var/log/nginx/inkpot\.error\.log", str(stack.log("nginx-error.log")), 3),
             (r"/etc/nginx/snippets/inkpot-static\.conf", f'"{static}"'),
             (r"alias /srv/inkpot/deploy/errors/;", f'alias "{DEPLOY / "errors"}/";'),
             # The micro-cache of public pages, in the run directory too.

@@ -11,6 +11,7 @@ import pwd
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -148,6 +149,87 @@ def test_a_log_folder_the_app_user_owned_would_send_roots_writes_anywhere(scratc
     subprocess.run([*with_the_stand_in(install), str(log_folder)], check=True, timeout=30)
 
     assert redirect_and_log(scratch, log_folder) == "root's own\n[INFO] Booting worker\n"
+
+
+def nginx_log_files() -> set[PurePosixPath]:
+    nginx = nginx_paths(NGINX_SITE.read_text())
+    return nginx["access_log"] | nginx["error_log"]
+
+
+def first_run_of_nginx() -> int:
+    """Where the guide first runs nginx on the site (`nginx -t` opens, and makes, its logs)."""
+    return next(n for n, c in enumerate(guide_commands()) if c.argv[0] == "nginx")
+
+
+def test_nginxs_log_files_are_root_and_adms_before_nginx_first_opens_them():
+    state, commands = guide_ownership(), guide_commands()
+    assert len(nginx_log_files()) == 2
+    for log_file in nginx_log_files():
+        entry = state.get(log_file)
+        assert entry is not None, f"the guide does not make {log_file}"
+        assert (entry.owner, entry.group) == ("root", "adm"), log_file
+        assert entry.mode & 0o040 and not entry.mode & 0o007, oct(entry.mode)
+        made = [
+            number
+            for number, command in enumerate(commands)
+            if command.argv[0] in {"touch", "install", "chown", "chmod"}
+            and str(log_file) in command.argv
+        ]
+        assert max(made) < first_run_of_nginx(), f"{log_file} is made after nginx runs"
+
+
+def test_debians_default_site_is_gone_before_nginx_first_runs():
+    # Its default_server would answer other names with nginx's welcome page.
+    (removal,) = [c for c in named("rm") if "/etc/nginx/sites-enabled/default" in c.argv]
+    assert guide_commands().index(removal) < first_run_of_nginx()
+
+
+def run_nginx_t(scratch: Path) -> None:
+    """`nginx -t` on a config with the site's log directives, their files in the scratch folder."""
+    nginx = system_program("nginx")
+    if nginx is None:
+        unavailable("nginx is not installed (apt-get install nginx)")
+    lines = [f'pid "{scratch}/nginx.pid";', "events {}", "http {"]
+    lines += [f'    {kind}_temp_path "{scratch}/{kind}";' for kind in render.TEMP_PATHS]
+    for directive, paths in nginx_paths(NGINX_SITE.read_text()).items():
+        if directive in {"access_log", "error_log"}:
+            lines += [f'    {directive} "{scratch}{path}";' for path in sorted(paths)]
+    config = scratch / "nginx.conf"
+    config.write_text("\n".join([*lines, "}", ""]))
+    checked = subprocess.run(
+        [nginx, "-t", "-p", f"{scratch}/", "-e", f"{scratch}/startup.log", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_nginx_keeps_the_owner_and_mode_the_guide_gives_its_log_files(scratch):
+    # The guide's own commands, on the same paths inside the scratch folder.
+    (scratch / "var" / "log" / "nginx").mkdir(parents=True)
+    for command in guide_commands()[: first_run_of_nginx()]:
+        if any(PurePosixPath(word) in nginx_log_files() for word in command.argv):
+            argv = [f"{scratch}{w}" if w.startswith("/var/log/") else w for w in command.argv]
+            subprocess.run(argv, check=True, timeout=30)
+
+    run_nginx_t(scratch)
+
+    for log_file in nginx_log_files():
+        made = (scratch / log_file.relative_to("/")).stat()
+        assert (made.st_uid, made.st_gid) == (0, grp.getgrnam("adm").gr_gid)
+        assert stat.S_IMODE(made.st_mode) == 0o640
+
+
+def test_log_files_nginx_makes_itself_are_world_readable(scratch):
+    # What the commands above prevent: nginx, as root, makes a missing log 0644 root:root.
+    (scratch / "var" / "log" / "nginx").mkdir(parents=True)
+
+    run_nginx_t(scratch)
+
+    for log_file in nginx_log_files():
+        assert stat.S_IMODE((scratch / log_file.relative_to("/")).stat().st_mode) == 0o644
 
 
 def test_every_shell_block_is_valid_bash():

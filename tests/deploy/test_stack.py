@@ -258,11 +258,11 @@ def test_gunicorn_logs_nginx_request_id_and_the_visitors_address(stack):
         10,
         "the request in gunicorn's access log",
     )
-    assert f"request_id={request_id}" in line
-    assert line.startswith("127.0.0.1 ")  # X-Forwarded-For, from nginx
+    assert f'request_id="{request_id}"' in line
+    assert line.startswith('"127.0.0.1" ')  # X-Forwarded-For, from nginx
     # nginx writes its line once the response is out, so it may come a moment later.
     wait_until(
-        lambda: f"request_id={request_id}" in stack.read_log("nginx-access.log"),
+        lambda: f'request_id="{request_id}"' in stack.read_log("nginx-access.log"),
         10,
         "the request in nginx's access log",
     )
