@@ -50,7 +50,7 @@ AREAS = [
     ("sessions, user, CSRF", ("flask_login", "flask_wtf", "itsdangerous", "sessions.py", "hmac")),
     ("logs", ("logging", "pythonjsonlogger", "request_log.py", "logs.py", "json/")),
     ("metrics", ("prometheus_client", "metrics.py")),
-    ("page cache", ("flask_caching", "cachelib", "page_cache.py", "redis")),
+    ("page cache", ("page_cache.py", "redis")),
     ("Flask and Werkzeug (request, response)", ("flask/", "werkzeug/")),
 ]
 

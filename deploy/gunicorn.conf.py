@@ -38,6 +38,10 @@ SETTINGS = {**os.environ, **FILE_VALUES}
 # gunicorn puts these into the master's and every worker's environment, and takes
 # them out again before a reload re-reads the file.
 raw_env = [f"{key}={value}" for key, value in FILE_VALUES.items()]
+# ... but only once a master runs: `gunicorn --check-config` loads the app without
+# one, and would check it without the file's settings. The same keys, so a reload
+# still takes them out first.
+os.environ.update(FILE_VALUES)
 
 chdir = str(REPOSITORY)
 wsgi_app = "deploy.wsgi:app"
@@ -90,12 +94,15 @@ errorlog = "-"
 loglevel = SETTINGS.get("GUNICORN_LOG_LEVEL", "info")
 # The visitor (nginx's X-Forwarded-For), the request, status, size, duration, and
 # the request id the app answered with (nginx's, which is also in nginx's log line).
+# Everything a visitor wrote is quoted and has its own quotes escaped (the logger
+# below), so `request_id="…"` is always this field: nobody can plant one in a
+# header or a URL, and a grep for it finds only the request's own line.
 access_log_format = (
-    '%({x-forwarded-for}i)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" '
-    "request_id=%({x-request-id}o)s worker=%(p)s"
+    '"%({x-forwarded-for}i)s" %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s" '
+    'request_id="%({x-request-id}o)s" worker=%(p)s'
 )
-# The access log's request line with the token of a confirmation or reset link hidden.
-logger_class = "deploy.gunicorn_logging.RedactingLogger"
+# The token of a confirmation or reset link hidden, and text escaped as nginx does.
+logger_class = "deploy.gunicorn_logging.AccessLogger"
 
 
 def _app_logging():

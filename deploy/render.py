@@ -3,10 +3,10 @@
     python deploy/render.py static-locations --layout divisional > inkpot-static.conf
     python deploy/render.py static-locations --env-file /etc/inkpot/inkpot.env
 
-The shipped files (nginx/inkpot.conf, supervisor/inkpot.conf) hold a production
-server's values. Rendering swaps the few that differ here (addresses, paths,
-program names, the gunicorn options a Stack changes) and fails loudly if one is
-missing, then adds the top-level files a server's packages provide
+The shipped files (nginx/inkpot.conf, supervisor/inkpot.conf, redis/*.conf) hold a
+production server's values. Rendering swaps the few that differ here (addresses,
+paths, program names, passwords, the gunicorn options a Stack changes) and fails
+loudly if one is missing, then adds the top-level files a server's packages provide
 (/etc/nginx/nginx.conf, supervisord.conf), all in the stack's run directory:
 nothing is written anywhere else. deploy/stack.py describes a stack and runs it.
 """
@@ -44,6 +44,8 @@ FALLBACK_MIME_TYPES = """\
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 # A swap's new text: fixed, or made from the regex match.
 Replacement = str | Callable[[re.Match], str]
+# The shipped Redis config of each of a stack's Redis programs (Stack.redis_ports).
+REDIS_CONFIGS = {"redis": "inkpot.conf", "redis-cache": "inkpot-cache.conf"}
 
 
 class RenderError(RuntimeError):
@@ -55,14 +57,22 @@ def environment_program(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def swap(text: str, source: str, replacements: list[tuple[str, Replacement]]) -> str:
-    """Apply (regex, replacement) pairs to a shipped config; each must match exactly once."""
-    for pattern, replacement in replacements:
+def swap(
+    text: str,
+    source: str,
+    replacements: list[tuple[str, Replacement] | tuple[str, Replacement, int]],
+) -> str:
+    """Apply (regex, replacement) pairs to a shipped config; each must match exactly once.
+
+    A (regex, replacement, count) triple must match exactly `count` times.
+    """
+    for pattern, replacement, *expected in replacements:
+        expected_count = expected[0] if expected else 1
         new = replacement if callable(replacement) else (lambda _match, text=replacement: text)
         text, count = re.subn(pattern, new, text, flags=re.MULTILINE)
-        if count != 1:
+        if count != expected_count:
             raise RenderError(
-                f"{source}: expected one match of {pattern!r}, found {count}. "
+                f"{source}: expected {expected_count} match(es) of {pattern!r}, found {count}. "
                 "deploy/render.py swaps that value for local runs: update both together."
             )
     return text
@@ -122,11 +132,42 @@ def render(stack: Stack) -> None:
             "".join(f"{key}={shlex.quote(value)}\n" for key, value in values.items())
         )
         env_file.chmod(0o600)
+    for program in REDIS_CONFIGS:
+        write_private(stack.redis_conf(program), local_redis(stack, program))
     nginx_dir = stack.run_dir / "nginx"
     (nginx_dir / "static-locations.conf").write_text(static_locations(stack.layout))
     (nginx_dir / "inkpot.conf").write_text(local_site(stack))
     stack.nginx_conf.write_text(local_nginx(stack))
     stack.supervisord_conf.write_text(local_supervisord(stack))
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only this user may read (it holds a password), from its first byte on."""
+    path.unlink(missing_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+        file.write(text)
+
+
+def local_redis(stack: Stack, program: str) -> str:
+    """deploy/redis/'s config for the Redis program `program`, on this machine.
+
+    Its port, the stack's password, its folder in the run directory, its log to
+    supervisor (stdout), and nothing saved: nothing in it outlives the stack.
+    """
+    shipped = REDIS_CONFIGS[program]
+    folder = stack.run_dir / program
+    replacements = [
+        (r"^port \d+$", f"port {stack.redis_ports[program]}"),
+        (r"^requirepass REDIS-PASSWORD$", f"requirepass {stack.redis_password()}"),
+        (r"^dir /var/lib/redis$", f'dir "{folder}"'),
+        (r"^pidfile /run/redis-[\w-]+/redis-server\.pid$", f'pidfile "{folder / "redis.pid"}"'),
+        (r"^logfile /var/log/redis/[\w.-]+$", 'logfile ""'),
+        (r"^save .*$", 'save ""'),
+    ]
+    if program == "redis-cache" and stack.cache_memory is not None:
+        replacements.append((r"^maxmemory \S+$", f"maxmemory {stack.cache_memory}"))
+    text = (DEPLOY / "redis" / shipped).read_text()
+    return swap(text, f"deploy/redis/{shipped}", replacements)
 
 
 def local_site(stack: Stack) -> str:
@@ -152,7 +193,8 @@ def local_site(stack: Stack) -> str:
             (r"^    listen 80;\n    listen \[::\]:80;", f"    {listen};"),
             (r"^    server_name inkpot\.example\.com;", "    server_name 127.0.0.1 localhost;"),
             (r"/var/log/nginx/inkpot\.access\.log", str(stack.log("nginx-access.log"))),
-            (r"/var/log/nginx/inkpot\.error\.log", str(stack.log("nginx-error.log"))),
+            # The server's error log, the links' location's, and the links' failures.
+            (r"/var/log/nginx/inkpot\.error\.log", str(stack.log("nginx-error.log")), 3),
             (r"/etc/nginx/snippets/inkpot-static\.conf", f'"{static}"'),
             (r"alias /srv/inkpot/deploy/errors/;", f'alias "{DEPLOY / "errors"}/";'),
             # The micro-cache of public pages, in the run directory too.

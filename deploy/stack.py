@@ -2,8 +2,9 @@
 
 A Stack says what to run: a layout, a run directory, ports, the env file's values
 and the gunicorn options to change. Besides gunicorn and nginx it runs what
-production's email needs: the Celery worker, Redis (its broker, and the
-throttling counts) and, where a server would talk to a mail provider, an SMTP
+production's email needs: the Celery worker, Redis as a server runs it (two
+instances with a password: one for the broker and the throttling counts, one for
+the page cache) and, where a server would talk to a mail provider, an SMTP
 sink that keeps each message as a file in the run directory's mail/.
 deploy/render.py writes its configs from the shipped ones; this module runs them.
 `make serve` (deploy/serve.py) hands over to supervisord in the foreground; the
@@ -58,6 +59,18 @@ def find_nginx() -> str | None:
     return system_program("nginx")
 
 
+def kept_secret(path: Path) -> str:
+    """A random secret kept in `path`, readable by this user only, made on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Created with its mode, so that it is never readable by others, not even briefly.
+        with contextlib.suppress(FileExistsError):
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 @dataclass
 class Program:
     """A program the stack runs under supervisord besides the shipped ones: nginx, Redis, ...
@@ -102,6 +115,9 @@ class Stack:
     worker_args: tuple[str, ...] = ()
     # Redis, data in the run directory: the worker's broker and the throttling counts.
     redis_port: int = field(default_factory=free_port)
+    # The page cache's own Redis, and its maxmemory ("8mb"; None keeps deploy/redis/'s).
+    cache_redis_port: int = field(default_factory=free_port)
+    cache_memory: str | None = None
     # The SMTP sink (deploy/smtp_sink.py) the worker sends to; messages land in mail_dir.
     smtp_port: int = field(default_factory=free_port)
     # Where the worker serves its Prometheus metrics (deploy/worker.py).
@@ -114,17 +130,17 @@ class Stack:
     @property
     def redis_url(self) -> str:
         """Where the app counts throttled attempts."""
-        return f"redis://127.0.0.1:{self.redis_port}/0"
+        return f"redis://:{self.redis_password()}@127.0.0.1:{self.redis_port}/0"
 
     @property
     def broker_url(self) -> str:
         """The worker's queue: the same Redis, another database."""
-        return f"redis://127.0.0.1:{self.redis_port}/1"
+        return f"redis://:{self.redis_password()}@127.0.0.1:{self.redis_port}/1"
 
     @property
     def cache_url(self) -> str:
-        """The page cache's copies: the same Redis, a database of their own."""
-        return f"redis://127.0.0.1:{self.redis_port}/2"
+        """The page cache's copies: a Redis of their own, whose evictions touch nothing else."""
+        return f"redis://:{self.redis_password()}@127.0.0.1:{self.cache_redis_port}/0"
 
     @property
     def mail_dir(self) -> Path:
@@ -150,6 +166,11 @@ class Stack:
             return ["inkpot"]
         return [f"inkpot-{number}" for number in range(1, len(self.app_ports) + 1)]
 
+    @property
+    def redis_ports(self) -> dict[str, int]:
+        """supervisor's names for the Redis instances, and their ports."""
+        return {"redis": self.redis_port, "redis-cache": self.cache_redis_port}
+
     def local_programs(self) -> list[Program]:
         """The programs besides the shipped ones; a server's packages run nginx and Redis.
 
@@ -168,40 +189,48 @@ class Stack:
                 port=self.port,
             )
         ]
-        redis = (system_program("redis-server") or "redis-server", "--bind", "127.0.0.1")
-        sink = (sys.executable, "-m", "deploy.smtp_sink", "--port", str(self.smtp_port))
+        redis = system_program("redis-server") or "redis-server"
         programs += [
             Program(
-                "redis",
-                # Nothing in it outlives the stack: no snapshots, no append-only file.
-                (*redis, "--port", str(self.redis_port), "--save", "", "--appendonly", "no"),
-                # Up before the gunicorns and the worker, which use it.
+                name,
+                # Its config (rendered from deploy/redis/) holds the password, which a
+                # command line would show to every user's `ps`.
+                (redis, str(self.redis_conf(name))),
+                # Up before the gunicorns and the worker, which use them.
                 priority=100,
-                directory=run / "redis",
-                port=self.redis_port,
-            ),
+                directory=run / name,
+                port=port,
+            )
+            for name, port in self.redis_ports.items()
+        ]
+        sink = (sys.executable, "-m", "deploy.smtp_sink", "--port", str(self.smtp_port))
+        programs.append(
             Program(
                 "smtp-sink",
                 (*sink, "--directory", str(self.mail_dir)),
                 priority=100,
                 port=self.smtp_port,
-            ),
-        ]
+            )
+        )
         return programs
 
     def log(self, name: str) -> Path:
         return self.run_dir / "logs" / name
+
+    def redis_conf(self, program: str) -> Path:
+        """The config of the Redis program `redis` or `redis-cache`, in its own folder."""
+        return self.run_dir / program / "redis.conf"
 
     def env_file(self, program: str = "inkpot") -> Path:
         return self.run_dir / f"{program}.env"
 
     def secret_key(self) -> str:
         """A key kept in the run directory, so sessions survive restarting the stack."""
-        key_file = self.run_dir / "secret_key"
-        if not key_file.exists():
-            key_file.write_text(secrets.token_hex(32))
-            key_file.chmod(0o600)
-        return key_file.read_text().strip()
+        return kept_secret(self.run_dir / "secret_key")
+
+    def redis_password(self) -> str:
+        """Both Redis instances' password, made once and kept in the run directory."""
+        return kept_secret(self.run_dir / "redis_password")
 
     def env_values(self, app_port: int) -> dict[str, str]:
         """What /etc/inkpot/inkpot.env holds on a server, for the gunicorn on app_port."""
@@ -240,6 +269,7 @@ class Stack:
             port=free_port(),
             app_ports=[free_port() for _ in self.app_ports],
             redis_port=free_port(),
+            cache_redis_port=free_port(),
             smtp_port=free_port(),
             worker_metrics_port=free_port(),
         )

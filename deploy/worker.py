@@ -12,24 +12,29 @@ import os
 import shutil
 import tempfile
 
+from deploy.env_file import require_app_env
+
+# A server names its settings: without APP_ENV, stop before anything is made.
+require_app_env()
 # Before prometheus_client is imported (with the app): the worker's pool processes
 # each write their numbers to files in this folder, new for every start, and the
 # main process serves the sum (serve_metrics, below).
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="inkpot-worker-metrics-")
 
-from celery.signals import (
+# After the check and the folder, on purpose (E402).
+from celery.signals import (  # noqa: E402
     setup_logging,
     worker_process_init,
     worker_process_shutdown,
     worker_ready,
     worker_shutdown,
 )
-from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+from prometheus_client import CollectorRegistry, multiprocess, start_http_server  # noqa: E402
 
-from deploy import layout_module
-from shared_models import db
-from shared_web.background import RELAY_OUTBOX
-from shared_web.logs import logging_config, mark_configured
+from deploy import layout_module  # noqa: E402
+from shared_models import db  # noqa: E402
+from shared_web.background import RELAY_OUTBOX, REMOVE_STALE_ACCOUNTS  # noqa: E402
+from shared_web.logs import logging_config, mark_configured  # noqa: E402
 
 # Where the worker's metrics are served, for Prometheus (loopback, unless told otherwise).
 METRICS_ADDRESS = os.environ.get("WORKER_METRICS_ADDRESS", "127.0.0.1:9808")
@@ -57,6 +62,12 @@ def open_own_database_connections(**_):
 def relay_what_waited(**_):
     """Emails that waited while no worker could take them (the broker or the worker was down)."""
     celery_app.send_task(RELAY_OUTBOX)
+
+
+@worker_ready.connect
+def remove_what_went_stale(**_):
+    """Unconfirmed accounts past their link: beat's first run is an interval after each start."""
+    celery_app.send_task(REMOVE_STALE_ACCOUNTS)
 
 
 @worker_ready.connect

@@ -15,11 +15,13 @@ monkey.patch_all()
 import os  # noqa: E402  (after the patch, on purpose)
 
 from deploy import layout_module  # noqa: E402
+from deploy.env_file import require_app_env  # noqa: E402
 from shared_web import warm_up  # noqa: E402
 
 
 def create_app():
     """Build the layout LAYOUT names; once per worker, since workers import this module."""
+    require_app_env()  # a server names its settings: never development's by default
     return layout_module(os.environ.get("LAYOUT", "functional").strip().lower()).create_app()
 
 

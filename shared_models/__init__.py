@@ -15,7 +15,11 @@ from pathlib import Path
 from flask_migrate import Migrate
 
 from shared_models import accounts, models, versions  # noqa: F401  (versions: its flush hook)
-from shared_models.cli import create_admin_command, seed_demo_command
+from shared_models.cli import (
+    create_admin_command,
+    remove_unconfirmed_accounts_command,
+    seed_demo_command,
+)
 from shared_models.database import db
 from shared_models.errors import RuleViolation
 
@@ -43,6 +47,7 @@ def init_app(app) -> None:
     migrate.init_app(app, db)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(remove_unconfirmed_accounts_command)
     app.shell_context_processor(shell_context)
     accounts.prepare_dummy_hash(app)
 

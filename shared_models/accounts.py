@@ -14,9 +14,10 @@ API tokens and their pending links all end.
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -294,6 +295,37 @@ def _hold_if_unchanged(user: User, *unchanged: ColumnElement[bool]) -> None:
     if held != 1:
         db.session.rollback()
         raise BadLink("used")
+
+
+# An unconfirmed account lives as long as the link that confirms it: after that nobody
+# can confirm it, and it would only keep its username and address from their owners.
+UNCONFIRMED_ACCOUNT_LIFETIME = tokens.CONFIRM_EMAIL.max_age
+
+
+def remove_stale_unconfirmed_accounts(now: datetime | None = None) -> int:
+    """Remove the unconfirmed accounts older than their confirmation link; commits, says how many.
+
+    Anyone can sign up with someone else's address, or to keep a username: this
+    frees both. The worker runs it on a schedule (shared_web.tasks).
+    """
+    cutoff = (now or utcnow()) - UNCONFIRMED_ACCOUNT_LIFETIME
+    stale = (User.email_confirmed_at.is_(None), User.created_at < cutoff)
+    users = {user.id: user for user in db.session.scalars(select(User).where(*stale))}
+    # Deleted by a statement that checks again, so an address confirmed meanwhile (a
+    # password reset confirms one) keeps its account. The database removes what an
+    # account holds with it: its site and posts, sessions, tokens and queued emails.
+    removed = db.session.scalars(
+        delete(User)
+        .where(User.id.in_(users), *stale)
+        .returning(User.id)
+        # The session learns which rows went from the database, not by comparing in Python.
+        .execution_options(synchronize_session="fetch")
+    ).all()
+    for user_id in removed:
+        user = users[user_id]
+        audit.record_event(audit.USER_REMOVED_UNCONFIRMED, target=user, detail=user.username)
+    db.session.commit()
+    return len(removed)
 
 
 def authenticate(email: str, password: str) -> User | None:

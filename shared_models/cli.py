@@ -1,4 +1,6 @@
-"""The `flask` commands both layouts share: create-admin and seed-demo."""
+"""The `flask` commands both layouts share: create-admin, seed-demo, remove-unconfirmed-accounts."""
+
+from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
@@ -38,3 +40,14 @@ def seed_demo_command() -> None:
     click.echo(f"Demo data ready. Sign in with any of these (password: {demo.DEMO_PASSWORD}):")
     for email, role in credentials:
         click.echo(f"  {email:<24} {role}")
+
+
+@click.command("remove-unconfirmed-accounts")
+@with_appcontext
+def remove_unconfirmed_accounts_command() -> None:
+    """Remove unconfirmed accounts older than their confirmation link, as the worker does hourly."""
+    count = accounts.remove_stale_unconfirmed_accounts()
+    hours = accounts.UNCONFIRMED_ACCOUNT_LIFETIME // timedelta(hours=1)
+    click.echo(
+        f"Removed {count} unconfirmed account{'s' if count != 1 else ''} older than {hours} hours."
+    )

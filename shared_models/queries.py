@@ -6,12 +6,12 @@ from functools import cached_property
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from shared_models.accounts import USERNAME_PATTERN
 from shared_models.database import db
 from shared_models.models import AuditEvent, Post, Site, User, as_utc
-from shared_models.versions import public_version
+from shared_models.versions import Version, public_posts_version, site_posts_version
 
 POSTS_PER_PAGE = 10
 ROWS_PER_ADMIN_PAGE = 25
@@ -41,15 +41,17 @@ class Page:
     than the page shows tells whether an older page exists.
 
     The rows are read when first used: a page whose rendered list comes from the
-    page cache never reads them. `version` names what the rows depend on (see
-    shared_models.versions), so equal versions mean equal rows.
+    page cache never reads them. `version`, when given, names the rows the query reads
+    and their state (see shared_models.versions): equal versions mean equal rows.
     """
 
-    def __init__(self, query: Select, page: str | None, per_page: int, version: tuple = ()):
+    def __init__(
+        self, query: Select, page: str | None, per_page: int, version: Version | None = None
+    ):
         self.query = query
         self.page = page_number(page)
         self.per_page = per_page
-        self.version = (*version, self.page, per_page)
+        self.version = version.page(self.page, per_page) if version else None
 
     @cached_property
     def _rows(self) -> list:
@@ -106,7 +108,7 @@ def newest_public_posts() -> Select:
 
 def home_page_posts(page: str | None) -> Page:
     """A page of the home page's list: published posts of every public site, newest first."""
-    return Page(newest_public_posts(), page, POSTS_PER_PAGE, ("public", public_version()))
+    return Page(newest_public_posts(), page, POSTS_PER_PAGE, public_posts_version())
 
 
 def public_site(slug: str) -> Site | None:
@@ -131,13 +133,12 @@ def site_public_posts(site: Site) -> Select:
 
 def front_page_posts(site: Site, page: str | None) -> Page:
     """A page of a site's front page: its published posts, newest first."""
-    version = ("site", site.id, site.content_version)
-    return Page(site_public_posts(site), page, POSTS_PER_PAGE, version)
+    return Page(site_public_posts(site), page, POSTS_PER_PAGE, site_posts_version(site))
 
 
 def site_feed_posts(site: Site) -> Page:
     """The posts of a site's feed: its newest published ones."""
-    return Page(site_public_posts(site), None, FEED_LENGTH, ("site", site.id, site.content_version))
+    return Page(site_public_posts(site), None, FEED_LENGTH, site_posts_version(site))
 
 
 def public_post(site: Site, slug: str) -> Post | None:
@@ -208,14 +209,21 @@ def _keyset_page(query: Select, time_column, after: PostKey | None, size: int) -
     return KeysetPage(items, (as_utc(getattr(last, time_column.key)), last.id))
 
 
+# The API's pages carry each post's excerpt, not its text: the body and its HTML are not
+# read at all (and reading one raises), so a page of a hundred of the longest posts reads
+# kilobytes, not 80 MB. The post's own URL answers its text.
+_WITHOUT_TEXT = (defer(Post.body, raiseload=True), defer(Post.body_html, raiseload=True))
+
+
 def site_public_posts_page(site: Site, after: PostKey | None, size: int) -> KeysetPage:
-    """A site's published posts, newest first, from after the (published_at, id) key."""
-    return _keyset_page(site_public_posts(site), Post.published_at, after, size)
+    """A site's published posts, newest first, from after the (published_at, id) key; no text."""
+    query = site_public_posts(site).options(*_WITHOUT_TEXT)
+    return _keyset_page(query, Post.published_at, after, size)
 
 
 def user_posts_page(user: User, after: PostKey | None, size: int) -> KeysetPage:
-    """The user's posts, drafts included, most recently changed first, after (updated_at, id)."""
-    return _keyset_page(user_posts(user), Post.updated_at, after, size)
+    """The user's posts, drafts included, last changed first, after (updated_at, id); no text."""
+    return _keyset_page(user_posts(user).options(*_WITHOUT_TEXT), Post.updated_at, after, size)
 
 
 def search_users(text: str = "") -> Select:

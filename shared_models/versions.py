@@ -14,6 +14,8 @@ cache) can never keep an old copy under a new version, even if the cache was
 down when the change was made.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
@@ -25,9 +27,36 @@ OWNER_STANDING = ("is_suspended", "email_confirmed_at")
 SITE_FIELDS = ("title", "tagline")
 
 
+@dataclass(frozen=True)
+class Version:
+    """Which data a list shows (`of`: every site's posts, or one site's; which page) and
+    which state of it (`number`).
+
+    A copy of the list is kept under what it shows and checked against the number, so
+    a change replaces the copy rather than adding one more beside it.
+    """
+
+    of: tuple
+    number: int
+
+    def page(self, number: int, size: int) -> "Version":
+        """The same data's page `number`, of `size` rows."""
+        return Version((*self.of, number, size), self.number)
+
+
 def public_version() -> int:
     """The site-wide version: read it before the rows a copy is made of."""
     return db.session.execute(select(PublicVersion.number)).scalar() or 0
+
+
+def public_posts_version() -> Version:
+    """The version of what the home page lists: every public site's posts."""
+    return Version(("public",), public_version())
+
+
+def site_posts_version(site: Site) -> Version:
+    """The version of what a site's front page and feed list: its posts, title and tagline."""
+    return Version(("site", site.id), site.content_version or 0)
 
 
 def _changed(row, names) -> bool:

@@ -39,6 +39,7 @@ from shared_web.converters import RowIdConverter
 from shared_web.extensions import csrf, limiter, login_manager
 from shared_web.formatting import TEMPLATE_FILTERS
 from shared_web.hooks import add_security_headers, refuse_unreadable_input
+from shared_web.json_provider import JSONProvider
 from shared_web.logs import configure_logging
 from shared_web.request_ids import request_id, send_request_id
 
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
     """Bind the extensions, logs, metrics and the worker, trust the proxy, guard input."""
     if not app.testing:
         configure_logging(app.config["LOG_FORMAT"])
+    app.json = JSONProvider(app)
     # Before any route is added: every `<int:…>` in the URL map is a bounded row id.
     app.url_map.converters["int"] = RowIdConverter
     if app.config["TRUST_PROXY_HEADERS"]:

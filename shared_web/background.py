@@ -28,6 +28,10 @@ from shared_web.request_ids import request_id as current_request_id
 
 SEND_EMAIL = "inkpot.send_email"
 RELAY_OUTBOX = "inkpot.relay_outbox"
+REMOVE_STALE_ACCOUNTS = "inkpot.remove_stale_unconfirmed_accounts"
+# How often the worker removes unconfirmed accounts past their link's 48 hours: each goes
+# within an hour of it.
+STALE_ACCOUNTS_INTERVAL = 60 * 60
 
 
 def init_app(app: Flask) -> Celery:
@@ -79,10 +83,14 @@ def celery_settings(config) -> dict:
         },
         "broker_connection_retry_on_startup": True,
         "beat_schedule": {
-            "relay-outbox": {"task": RELAY_OUTBOX, "schedule": config["OUTBOX_RELAY_INTERVAL"]}
+            "relay-outbox": {"task": RELAY_OUTBOX, "schedule": config["OUTBOX_RELAY_INTERVAL"]},
+            "remove-stale-unconfirmed-accounts": {
+                "task": REMOVE_STALE_ACCOUNTS,
+                "schedule": STALE_ACCOUNTS_INTERVAL,
+            },
         },
-        # Beat runs inside the worker (`--beat`) and its only entry is the relay, which may
-        # run at any moment: nothing to remember across restarts, so no schedule file.
+        # Beat runs inside the worker (`--beat`), and each of its entries may run at any
+        # moment, twice or late: nothing to remember across restarts, so no schedule file.
         "beat_scheduler": "celery.beat:Scheduler",
         "timezone": "UTC",
     }

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 # Both layouts share one instance folder, so `make run` serves them one database.
 INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
 MIN_SECRET_KEY_LENGTH = 32
+# What deploy/inkpot.env.example's Redis URLs hold until the guide puts the password there.
+REDIS_PASSWORD_PLACEHOLDER = "REDIS-PASSWORD"
 
 
 class ConfigError(RuntimeError):
@@ -89,15 +91,6 @@ def database_pool_options(database_url: str) -> dict:
     return options
 
 
-def cache_type(config) -> str:
-    """Flask-Caching's backend for these settings: Redis, memory, or none at all."""
-    if not config["CACHE_ENABLED"]:
-        return "NullCache"
-    if config["CACHE_REDIS_URL"]:
-        return "RedisCache"
-    return config["CACHE_TYPE"]
-
-
 class Config:
     APP_ENV = "development"
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -149,13 +142,15 @@ class Config:
     # process's memory unless CACHE_REDIS_URL names a Redis that every worker shares;
     # off (CACHE_ENABLED=false) when each page should be drawn in full every time.
     CACHE_ENABLED = True
-    CACHE_TYPE = "SimpleCache"
-    # Entries kept per process by the in-memory cache: a feed is about 100 KB.
-    CACHE_THRESHOLD = 200
-    # Copies never go stale (their keys carry versions): this only frees the memory
-    # of pages nobody asks for any more.
-    CACHE_DEFAULT_TIMEOUT = 3600
     CACHE_REDIS_URL = None
+    # The largest copy kept: a feed is about 100 KB, but ten posts of the longest
+    # Markdown make one of megabytes, which is drawn every time instead.
+    CACHE_ENTRY_MAX_BYTES = 512 * 1024
+    # Without Redis, what each process keeps at most, the least recently used dropped first.
+    CACHE_MEMORY_MAX_BYTES = 32 * 1024 * 1024
+    # Copies are checked against the version of what they show, so they never go
+    # stale: this only frees the memory of pages nobody asks for any more.
+    CACHE_TIMEOUT = 3600
     # A slow or unreachable Redis costs a page this long at most, then is skipped for a while.
     CACHE_REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     # Readable lines for a person in development; one JSON object per line in production.
@@ -240,6 +235,9 @@ class Config:
             "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL") or cls.CELERY_BROKER_URL,
             "CACHE_ENABLED": _env_flag("CACHE_ENABLED", cls.CACHE_ENABLED),
             "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL") or cls.CACHE_REDIS_URL,
+            "CACHE_ENTRY_MAX_BYTES": _env_whole_number(
+                "CACHE_ENTRY_MAX_BYTES", cls.CACHE_ENTRY_MAX_BYTES
+            ),
             "OUTBOX_RELAY_AFTER": _env_whole_number("OUTBOX_RELAY_AFTER", cls.OUTBOX_RELAY_AFTER),
             "OUTBOX_RELAY_INTERVAL": _env_whole_number(
                 "OUTBOX_RELAY_INTERVAL", cls.OUTBOX_RELAY_INTERVAL
@@ -335,9 +333,16 @@ class ProductionConfig(Config):
         if not config.get("CELERY_BROKER_URL"):
             raise ConfigError(
                 "CELERY_BROKER_URL is not set. Production sends email from the background "
-                "worker, through a broker (CELERY_BROKER_URL=redis://127.0.0.1:6379/1); "
+                "worker, through a broker (CELERY_BROKER_URL=redis://:PASSWORD@127.0.0.1:6379/1); "
                 "without one, every email would be sent from inside a web request."
             )
+        for name in ("RATELIMIT_STORAGE_URI", "CELERY_BROKER_URL", "CACHE_REDIS_URL"):
+            if REDIS_PASSWORD_PLACEHOLDER in (config.get(name) or ""):
+                raise ConfigError(
+                    f"{name} still says {REDIS_PASSWORD_PLACEHOLDER}: put Redis's password "
+                    "there (requirepass in /etc/redis/redis-inkpot.conf), as in every Redis "
+                    "URL of the env file (deploy/README.md, step 4)."
+                )
         if config.get("MAIL_PASSWORD") and not config.get("MAIL_USE_TLS"):
             raise ConfigError(
                 "MAIL_PASSWORD is set but MAIL_USE_TLS is not: the SMTP password would "
@@ -374,9 +379,6 @@ def load_config(app, overrides: dict | None = None) -> None:
         # feed's ids, redirects) from it, so a forged one must never get that far.
         if app.config["TRUSTED_HOSTS"] is None:
             app.config["TRUSTED_HOSTS"] = [host]
-    app.config["CACHE_TYPE"] = cache_type(app.config)
-    if app.config["CACHE_TYPE"] == "RedisCache":
-        app.config["CACHE_OPTIONS"] = app.config["CACHE_REDIS_OPTIONS"]
     # Explicit SQLALCHEMY_ENGINE_OPTIONS (class or overrides) win over the environment's sizes.
     pool = database_pool_options(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**pool, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}

@@ -7,7 +7,8 @@ A page's language is, in this order:
 2. the visitor's own choice from the footer's switcher, kept in the `locale`
    cookie;
 3. the first language in the browser's `Accept-Language` header that the site
-   has (in the order the header lists them; a `q=0` one is refused);
+   has (in the order the header lists them; a `q=0` one is refused; only its
+   first few hundred characters are read, shared_web/accept_headers.py);
 4. English.
 
 nginx's micro-cache keeps one copy of a public page per language, keyed on
@@ -22,7 +23,6 @@ Everything under /api/ stays English: the API's messages are part of its contrac
 """
 
 import functools
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
@@ -34,6 +34,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.exc import SQLAlchemyError
 
 from shared_models import RuleViolation, outbox
+from shared_web.accept_headers import accepted_values
 from shared_web.extensions import csrf
 from shared_web.problems import is_api_request
 from shared_web.redirects import safe_next_path
@@ -62,24 +63,33 @@ COOKIE_MAX_AGE = timedelta(days=365)
 # What nginx worked out from the cookie and Accept-Language (see the docstring above).
 PROXY_HEADER = "X-Inkpot-Language"
 
-# One item of Accept-Language that names a language the site has: English in any
-# region, or Chinese in simplified script. A bare `zh` is taken for Simplified
-# Chinese; Chinese in traditional script (zh-Hant, zh-TW, zh-HK, zh-MO) is a
-# language the site does not have, so the next item decides. A `q` of 0 means
-# "not this one". deploy/nginx/inkpot.conf holds the same pattern: change both.
-ACCEPTED_LANGUAGE = re.compile(
-    r"[ \t]*(?P<tag>en(?:-[a-z0-9]+)*|zh(?:-(?:hans|cn|sg|my)(?:-[a-z0-9]+)*)?)[ \t]*"
-    r"(?:;[ \t]*q[ \t]*=[ \t]*(?:1(?:\.0*)?|0\.[0-9]*[1-9][0-9]*)[ \t]*)?",
-    re.IGNORECASE,
-)
+
+def language_of_tag(tag: str) -> Language | None:
+    """The language an Accept-Language tag names, if the site has it.
+
+    English in any region, or Chinese in simplified script. A bare `zh` is taken
+    for Simplified Chinese; Chinese in traditional script (zh-Hant, zh-TW, zh-HK,
+    zh-MO) is a language the site does not have. deploy/nginx/inkpot.conf holds
+    the same rule in its $inkpot_accepted_language map: change both.
+    """
+    if not tag.isascii():
+        return None
+    subtags = tag.lower().split("-")
+    if not all(subtag.isalnum() for subtag in subtags):
+        return None
+    if subtags[0] == "en":
+        return ENGLISH
+    if subtags[0] == "zh" and subtags[1:2] in ([], ["hans"], ["cn"], ["sg"], ["my"]):
+        return SIMPLIFIED_CHINESE
+    return None
 
 
 def language_in_header(header: str | None) -> Language | None:
     """The first language of an Accept-Language header that the site has, if any."""
-    for item in (header or "").split(","):
-        match = ACCEPTED_LANGUAGE.fullmatch(item)
-        if match:
-            return ENGLISH if match["tag"].lower().startswith("en") else SIMPLIFIED_CHINESE
+    for tag in accepted_values(header):
+        language = language_of_tag(tag)
+        if language:
+            return language
     return None
 
 

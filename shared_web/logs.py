@@ -11,6 +11,7 @@ background task, the id of the request that queued it.
 import contextvars
 import logging
 import logging.config
+import re
 
 LOG_FORMATS = ("text", "json")
 # The line each request ends with: status, duration and the SQL it ran.
@@ -19,6 +20,9 @@ REQUEST_LOGGER = "inkpot.request"
 # logged path shows "[redacted]" in their place.
 SECRET_VIEW_ARGS = frozenset({"token"})
 REDACTED = "[redacted]"
+# The password in a URL (redis://:PASSWORD@host/0, postgresql://user:PASSWORD@host/db),
+# which a library's error message or a setting may carry into a record.
+URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^/?#@\s]+@", re.IGNORECASE)
 # The id of the request that queued the background task running now (shared_web.tasks),
 # so the worker's lines about it carry the same id as the request's.
 TASK_REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -54,15 +58,16 @@ def logging_config(log_format: str, level: str = "INFO") -> dict:
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stderr",
                 "formatter": "line",
-                "filters": ["request"],
+                "filters": ["request", "passwords"],
             }
         },
-        # Text lines always show a request id, "-" outside a request; JSON lines leave it out.
         "filters": {
+            # Text lines always show a request id, "-" outside a request; JSON lines leave it out.
             "request": {
                 "()": RequestContextFilter,
                 "placeholder": "-" if log_format == "text" else None,
-            }
+            },
+            "passwords": {"()": URLPasswordFilter},
         },
         "root": {"level": level, "handlers": ["stderr"]},
         # gunicorn's error log writes through the root's handler, in the same format;
@@ -99,6 +104,29 @@ class RequestContextFilter(logging.Filter):
         user = g.get("_login_user")
         if user is not None and user.is_authenticated:
             record.user_id = user.id
+        return True
+
+
+def redact_url_passwords(text: str) -> str:
+    """The text with the password of every URL in it written as [redacted]."""
+    return URL_PASSWORD.sub(rf"\1{REDACTED}@", text)
+
+
+class URLPasswordFilter(logging.Filter):
+    """Writes the password of any URL in a record's message or traceback as [redacted]."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: the handler reports it as logging does
+            return True
+        redacted = redact_url_passwords(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info:
+            # Formatted here, so that the formatters print this text instead.
+            traceback = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, redact_url_passwords(traceback)
         return True
 
 

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 import flask_smorest
-from flask import Flask, current_app
+from flask import Flask, Request, current_app
 from flask_smorest.utils import prepare_response
 from markupsafe import Markup
+from marshmallow import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from shared_models.publishing import render_markdown
 from shared_web.bearer import SAFE_METHODS, SECURITY_SCHEME
@@ -27,7 +29,10 @@ with a personal API token made on your dashboard (`/dashboard/tokens`), sent as
 creates, changes and deletes.
 
 Lists come a page at a time, newest first: when more follow, the `Link` header
-names the next page (`rel="next"`). Every error is an RFC 9457 problem
+names the next page (`rel="next"`). A list's posts carry their `excerpt` (the
+start of their text, without markup) instead of `body` and `body_html`, so a
+page stays small however long its posts are: a post's own URL answers its
+whole text. Every error is an RFC 9457 problem
 (`application/problem+json`). Calls are throttled per token (per address
 without one); a throttled call says in `Retry-After` when to come back."""
 
@@ -83,11 +88,33 @@ class Api(flask_smorest.Api):
                 self.spec.components.response(status.name, response, lazy=True)
 
 
+class ArgumentsParser(FlaskParser):
+    """webargs' parser for Flask, reading JSON bodies with the app's own parser.
+
+    webargs calls Python's json.loads itself, and turns only some of its errors
+    into a 400; the app's (shared_web.json_provider) raises ValueError for every
+    body it cannot take, and each is answered as JSON that does not parse.
+    """
+
+    def _raw_load_json(self, req: Request):
+        if not is_json_request(req):
+            return missing
+        body = req.get_data(cache=True)
+        if not body:  # as webargs does: no body is no fields, which the schema may refuse
+            return missing
+        try:
+            return current_app.json.loads(body)
+        except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors too
+            return self._handle_invalid_json_error(error, req)
+
+
 class ApiBlueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint, listing on each operation the problems any call can give.
 
     A view documents only what is its own: its success, its 404.
     """
+
+    ARGUMENTS_PARSER = ArgumentsParser()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,7 +165,7 @@ def document() -> dict:
 
 def document_json() -> str:
     """The document as served: sorted and indented, so it reads well and diffs well."""
-    return json.dumps(document(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 # The reference page (/api/v1/docs) renders the document on the server, from this digest.

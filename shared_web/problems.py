@@ -6,7 +6,6 @@ throttled client, a crash. The rest of the site keeps its HTML error pages
 (shared_web.register_error_pages asks `is_api_request` which one to give).
 """
 
-import json
 from http import HTTPStatus
 
 from flask import Request, current_app, request
@@ -79,7 +78,11 @@ def problem(status: int, detail: str | None = None, errors: dict | None = None, 
         body["errors"] = errors
     body["request_id"] = request_id()
     return current_app.response_class(
-        json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE, headers=headers
+        # In the order RFC 9457 lists the members, in UTF-8 as every API answer.
+        current_app.json.dumps(body, sort_keys=False),
+        status=status,
+        mimetype=PROBLEM_MIMETYPE,
+        headers=headers,
     )
 
 

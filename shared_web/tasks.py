@@ -1,10 +1,11 @@
-"""The worker's tasks: send one email from the outbox, and relay the overdue ones.
+"""The worker's tasks: send an outbox email, relay the overdue ones, remove stale accounts.
 
 Defined once, as Celery shared tasks, for both layouts: each app's Celery app
 (shared_web.background) runs them inside that app's context, so they render
-with that layout's templates. A task carries only an outbox id and reads the
-row's state when it runs, which makes running it twice harmless: a sent email
-is not sent again, and one held by another attempt is left to it.
+with that layout's templates. Running any of them twice is harmless: an email's
+task carries only its outbox id and reads the row's state when it runs, so a
+sent email is not sent again and one held by another attempt is left to it; the
+other two act on what the database holds when they run.
 """
 
 from datetime import timedelta
@@ -13,10 +14,15 @@ from celery import shared_task
 from celery.exceptions import Retry
 from flask import current_app
 
-from shared_models import outbox
+from shared_models import accounts, outbox
 from shared_models.models import EmailStatus
 from shared_web import mail
-from shared_web.background import RELAY_OUTBOX, SEND_EMAIL, relay_overdue_emails
+from shared_web.background import (
+    RELAY_OUTBOX,
+    REMOVE_STALE_ACCOUNTS,
+    SEND_EMAIL,
+    relay_overdue_emails,
+)
 from shared_web.logs import TASK_REQUEST_ID
 from shared_web.metrics import EMAILS
 
@@ -92,3 +98,12 @@ def _try_again_later(task, email, error: mail.TemporaryFailure) -> str:
 def relay_outbox() -> int:
     """Queue again the emails whose message was lost: the broker was down, or a worker died."""
     return relay_overdue_emails()
+
+
+@shared_task(name=REMOVE_STALE_ACCOUNTS)
+def remove_stale_unconfirmed_accounts() -> int:
+    """Free the usernames and addresses of accounts nobody confirmed while their link lived."""
+    count = accounts.remove_stale_unconfirmed_accounts()
+    if count:
+        current_app.logger.info("Removed %d unconfirmed account(s) past their link.", count)
+    return count

@@ -1,9 +1,31 @@
 """shared_models.accounts, without HTTP: signing up and in, passwords, suspension, admins."""
 
+from datetime import timedelta
+
 import pytest
 
-from shared_models import RuleViolation, accounts, db, queries, sessions
-from shared_models.models import AuditEvent, Role, User
+from shared_models import (
+    RuleViolation,
+    accounts,
+    api_tokens,
+    db,
+    outbox,
+    publishing,
+    queries,
+    sessions,
+)
+from shared_models.models import (
+    ApiToken,
+    AuditEvent,
+    EmailKind,
+    OutboundEmail,
+    Post,
+    Role,
+    Site,
+    User,
+    UserSession,
+    utcnow,
+)
 from tests.support.clients import PASSWORD
 
 NEW_PASSWORD = "a-brand-new-passphrase"
@@ -411,3 +433,52 @@ def test_register_answers_a_username_taken_by_a_parallel_sign_up(domain_app, mon
     with pytest.raises(RuleViolation, match="username is taken"):
         accounts.register("writer", "other@example.com", PASSWORD)
     assert db.session.execute(db.select(db.func.count(User.id))).scalar_one() == 1
+
+
+# --- unconfirmed accounts expire -----------------------------------------------------------
+
+
+def signed_up(username, hours_ago, now, confirmed=False):
+    """An account made `hours_ago` before `now`, with a draft, a session and an API token."""
+    user = accounts.sign_up(username, f"{username}@example.com", PASSWORD, confirmed=confirmed)
+    publishing.create_post(user, f"{username}'s draft", "Not yet.", False)
+    sessions.start_session(user, remember=False, user_agent="", address="")
+    api_tokens.create_token(user, "script", "write")
+    outbox.queue_email(EmailKind.CONFIRM_EMAIL, user.email, user)
+    user.created_at = now - timedelta(hours=hours_ago)
+    db.session.commit()
+    return user
+
+
+def test_unconfirmed_accounts_older_than_their_link_are_removed_with_all_they_hold(domain_app):
+    now = utcnow()
+    signed_up("stale", 48.01, now)
+    signed_up("fresh", 47.99, now)
+    signed_up("veteran", 24 * 400, now, confirmed=True)
+
+    assert accounts.remove_stale_unconfirmed_accounts(now) == 1
+
+    users = db.session.execute(db.select(User.username).order_by(User.username)).scalars()
+    assert list(users) == ["fresh", "veteran"]
+    for model in (Site, Post, UserSession, ApiToken, OutboundEmail):
+        assert db.session.execute(db.select(db.func.count()).select_from(model)).scalar() == 2
+    removal = db.session.execute(
+        db.select(AuditEvent).where(AuditEvent.action == "user.removed_unconfirmed")
+    ).scalar_one()
+    assert (removal.actor, removal.target_type, removal.detail) == (None, "user", "stale")
+    assert accounts.remove_stale_unconfirmed_accounts(now) == 0
+
+
+def test_a_removed_accounts_username_and_address_are_free_to_sign_up_again(domain_app):
+    now = utcnow()
+    signed_up("stale", 49, now)
+    accounts.remove_stale_unconfirmed_accounts(now)
+
+    accounts.register("stale", "stale@example.com", PASSWORD)
+
+    user = accounts.get_user_by_email("stale@example.com")
+    assert (user.username, user.is_confirmed) == ("stale", False)
+    kinds = db.session.execute(
+        db.select(OutboundEmail.kind).where(OutboundEmail.to_address == "stale@example.com")
+    ).scalars()
+    assert list(kinds) == [EmailKind.CONFIRM_EMAIL]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from shared_web.accept_headers import READ_LIMIT
 from shared_web.languages import PROXY_HEADER, language_in_header
 from tests.support.apps import make_app
 from tests.support.clients import AuthActions, csrf_token_in
@@ -63,6 +64,18 @@ def page_language(response) -> str:
 def test_accept_language_picks_the_first_language_the_site_has(header, language):
     found = language_in_header(header)
     assert (found.tag if found else None) == language
+
+
+def test_only_the_items_within_the_first_characters_of_accept_language_count():
+    def language(header):
+        found = language_in_header(header)
+        return found.tag if found else None
+
+    filler = "x" * (READ_LIMIT - 3)
+    assert language(filler + ",zh") == "zh-Hans"  # ends right at the limit
+    assert language(filler + "x,zh") is None  # one character past it
+    assert language(filler + ",zh-TW") is None  # never read as the `zh` before the limit
+    assert language("fr, " * 200 + "zh") is None
 
 
 # --- The order of choice, in the app ----------------------------------------------------

@@ -1,82 +1,29 @@
-"""nginx's cache key works the page's language out exactly as the app does.
+"""nginx's cache key works the page's language out exactly as the app does, and as fast.
 
-Its `map`s are read from deploy/nginx/inkpot.conf and run here with Python's `re`,
-against the app's own rules (tests.support.languages.app_language), for any
-cookie and Accept-Language header hypothesis makes up.
+Its `map`s are read from deploy/nginx/inkpot.conf and run here with Python's `re`
+(tests.support.nginx_maps), against the app's own rules
+(tests.support.languages.app_language), for any cookie and Accept-Language header
+hypothesis makes up, hostile ones included. tests/deploy/test_hostile_headers.py
+runs the real nginx on hostile headers.
 """
 
 import re
-from pathlib import Path
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from shared_web.accept_headers import READ_LIMIT
 from shared_web.languages import PROXY_HEADER
 from tests.support.languages import app_language
-
-ROOT = Path(__file__).resolve().parent.parent
-NGINX_CONF = ROOT / "deploy" / "nginx" / "inkpot.conf"
-
-
-# --- nginx's maps, run here ----------------------------------------------------------
-
-
-def nginx_map(variable: str) -> list[tuple[str | re.Pattern, str]]:
-    """The entries of the `map ... $variable { }` block of inkpot.conf, regexes compiled."""
-    block = re.search(
-        rf"^map \S+ \${variable} {{\n(.*?)^}}", NGINX_CONF.read_text(), re.MULTILINE | re.DOTALL
-    )
-    assert block, f"no map for ${variable}"
-    entries = []
-    for line in block.group(1).splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = re.fullmatch(r"""('[^']*'|"[^"]*"|\S+)\s+('[^']*'|"[^"]*"|\S+);""", line)
-        assert match, line
-        source, value = (part.strip("'\"") for part in match.groups())
-        if source.startswith("~"):
-            flags = re.IGNORECASE if source.startswith("~*") else 0
-            # PCRE's (?<name>...) is Python's (?P<name>...); atomic groups are alike.
-            pattern = re.sub(r"\(\?<(\w+)>", r"(?P<\1>", source.lstrip("~*"))
-            source = re.compile(pattern, flags)
-        entries.append((source, value))
-    return entries
-
-
-def run_map(variable: str, value: str, variables: dict[str, str]) -> str:
-    """What nginx sets $variable to for this input, as ngx_http_map_module does."""
-    default = ""
-    for source, result in nginx_map(variable):
-        if source == "default":
-            default = result
-            continue
-        if isinstance(source, re.Pattern):
-            match = source.search(value)
-            if match:
-                return fill_in(result, {**variables, **match.groupdict()})
-        elif source.lower() == value.lower():  # nginx compares plain strings case-insensitively
-            return fill_in(result, variables)
-    return fill_in(default, variables)
-
-
-def fill_in(value: str, variables: dict[str, str | None]) -> str:
-    """A map's value with its $variables (and regex captures) filled in."""
-    return re.sub(r"\$(\w+)", lambda m: variables.get(m[1]) or "", value)
+from tests.support.nginx_maps import NGINX_CONF, nginx_variable
+from tests.support.timing import slowdown
 
 
 def nginx_language(cookie_header: str, accept_language: str) -> str:
     """$inkpot_language, worked out by nginx's maps from the two request headers."""
-    found = {}
-    found["inkpot_locale_cookie"] = run_map("inkpot_locale_cookie", cookie_header, found)
-    found["inkpot_cookie_language"] = run_map(
-        "inkpot_cookie_language", found["inkpot_locale_cookie"], found
-    )
-    found["inkpot_accepted_language"] = run_map("inkpot_accepted_language", accept_language, found)
-    found["inkpot_header_language"] = run_map(
-        "inkpot_header_language", found["inkpot_accepted_language"], found
-    )
-    return run_map("inkpot_language", found["inkpot_cookie_language"], found)
+    request = {"http_cookie": cookie_header, "http_accept_language": accept_language}
+    return nginx_variable("inkpot_language", request)
 
 
 LANGUAGE_ITEMS = st.sampled_from(
@@ -99,14 +46,22 @@ Q_VALUES = st.sampled_from(
     ]
 )
 SPACES = st.sampled_from(["", " ", "\t", "  "])
-ACCEPT_LANGUAGE = st.lists(
+SHORT_ACCEPT_LANGUAGE = st.lists(
     st.tuples(SPACES, LANGUAGE_ITEMS, Q_VALUES, SPACES).map("".join), max_size=5
 ).map(",".join)
+# Headers that reach past the part both sides read, cut anywhere in the items before.
+LONG_ACCEPT_LANGUAGE = st.builds(
+    lambda length, header: ("fr-FR;q=0.8, " * 50)[:length] + header,
+    st.integers(READ_LIMIT - 30, READ_LIMIT + 5),
+    SHORT_ACCEPT_LANGUAGE,
+)
+ACCEPT_LANGUAGE = st.one_of(SHORT_ACCEPT_LANGUAGE, LONG_ACCEPT_LANGUAGE)
 COOKIE_PARTS = st.sampled_from(
     ["locale=zh-Hans", "locale=en", "locale=fr", "locale=", "locale", 'locale="zh-Hans"',
      "locale=ZH-HANS", " locale =zh-Hans", "locale= en", "xlocale=zh-Hans", "localex=en",
      "theme=dark", 'a="x;locale=zh-Hans"', 'a="b', "=zh-Hans", "locale=zh-Hans x",
-     "functional_layout_session=abc", "locale=en;", '"', 'a="x']
+     "functional_layout_session=abc", "locale=en;", '"', 'a="x', 'a="x\\"', 'a="\\\\"',
+     'a="x\\";locale=zh-Hans"', 'locale="zh-Hans\\"', 'a=\\"']
 )  # fmt: skip
 COOKIE_HEADER = st.lists(COOKIE_PARTS, max_size=4).flatmap(
     lambda parts: st.sampled_from([";", "; ", " ;"]).map(lambda sep: sep.join(parts))
@@ -120,6 +75,17 @@ COOKIE_HEADER = st.lists(COOKIE_PARTS, max_size=4).flatmap(
 @example(cookie='a="x;locale=zh-Hans;"', accept_language="en")
 @example(cookie="locale=fr; locale=zh-Hans", accept_language="en")
 @example(cookie="locale=zh-Hans", accept_language="en;q=0, zh;q=0")
+# A backslash escapes the next character of a quoted value, a quote included.
+@example(cookie='a="x\\"; locale=zh-Hans; b="', accept_language="en")
+# Only the items that end within the part read count: not `zh-TW` cut to `zh`.
+@example(cookie="", accept_language="x" * (READ_LIMIT - 3) + ",zh-TW")
+@example(cookie="", accept_language="x" * (READ_LIMIT - 3) + ",zh")
+@example(cookie="", accept_language="x" * (READ_LIMIT - 2) + ",zh")
+@example(cookie="", accept_language="x" * 400 + ",zh," + "y" * 8000)
+@example(cookie="", accept_language="fr," * 300 + "zh")
+# Hostile: each once cost the app or nginx seconds, or a tenth of one.
+@example(cookie="", accept_language="en;q=0." + "1" * 8100 + "x")
+@example(cookie='a="' + "._" * 12 + "en", accept_language="zh")
 def test_nginx_works_out_the_language_exactly_as_the_app_does(cookie, accept_language):
     assert nginx_language(cookie, accept_language) == app_language(cookie, accept_language)
 
@@ -138,3 +104,36 @@ def test_the_cache_key_holds_the_language_nginx_passes_to_the_app():
     key = re.search(r"^\s*proxy_cache_key (.*);$", conf, re.MULTILINE).group(1)
     assert "$inkpot_language" in key
     assert f"proxy_set_header {PROXY_HEADER} $inkpot_language;" in conf
+
+
+# Headers on which a backtracking pattern spends far more than on others of their length.
+HOSTILE_HEADERS = {
+    "a weight's digits": (
+        "http_accept_language",
+        "en;q=0." + "1" * 8100 + "x",
+        ("fr-FR;q=0.8, " * 700)[:8108],
+    ),
+    "a quoted value's dots": (
+        "http_cookie",
+        'a="' + "._" * 14 + "en",
+        'a="' + "xy" * 14 + "en",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("header", "hostile", "plain"), HOSTILE_HEADERS.values(), ids=HOSTILE_HEADERS
+)
+def test_nginx_works_the_language_out_as_fast_from_a_hostile_header_as_from_a_plain_one(
+    header, hostile, plain
+):
+    assert len(hostile) == len(plain)
+
+    def nginx_language_from(value):
+        return nginx_variable("inkpot_language", {header: value})
+
+    ratio = slowdown(nginx_language_from, hostile, plain, calls=100)
+
+    # Linear time gives a few at most (the two make the maps read different amounts);
+    # before the fix, a thousand and more.
+    assert ratio < 10, f"nginx's maps took {ratio:.0f} times as long on the hostile {header}"

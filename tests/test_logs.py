@@ -109,3 +109,53 @@ def test_text_lines_read_well_for_a_person():
 def test_an_unknown_log_format_is_refused():
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         logging_config("xml")
+
+
+URLS_WITH_PASSWORDS = [
+    ("redis://:Zm9vYmFy-queue@127.0.0.1:6379/1", "redis://:[redacted]@127.0.0.1:6379/1"),
+    (
+        "postgresql+psycopg://inkpot:Zm9vYmFy-db@10.0.0.5/inkpot",
+        "postgresql+psycopg://inkpot:[redacted]@10.0.0.5/inkpot",
+    ),
+    (
+        "rediss://default:Zm9vYmFy-tls@cache.internal:6380",
+        "rediss://default:[redacted]@cache.internal:6380",
+    ),
+]
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_a_urls_password_is_redacted_in_messages_and_tracebacks(log_format):
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    config = logging_config(log_format)
+    stream = io.StringIO()
+    config["handlers"]["stderr"]["stream"] = stream
+    logging.config.dictConfig(config)
+    logger = logging.getLogger("inkpot.test")
+    try:
+        for url, _ in URLS_WITH_PASSWORDS:
+            logger.warning("Cannot reach %s", url)
+            try:
+                raise ConnectionError(f"Error connecting to {url}")
+            except ConnectionError:
+                logger.exception("The broker at %s failed", url)
+    finally:
+        root.handlers[:] = saved
+
+    written = stream.getvalue()
+    assert "Zm9vYmFy" not in written
+    for _, redacted in URLS_WITH_PASSWORDS:
+        # The warning, then the error and its traceback's last line.
+        assert written.count(redacted) == 3
+
+
+def test_urls_without_a_password_are_left_alone():
+    from shared_web.logs import redact_url_passwords
+
+    for text in [
+        "redis://127.0.0.1:6379/0",
+        "redis://cache.internal:6380/0 and http://user@example.com:8080/path",
+        "GET /sites/ada/?next=https://example.com/a:b@c",
+    ]:
+        assert redact_url_passwords(text) == text

@@ -8,6 +8,7 @@ from divisional_layout.api.schemas import (
     PageSchema,
     PostChangesSchema,
     PostSchema,
+    PostSummarySchema,
     SiteSchema,
     UserSchema,
 )
@@ -60,7 +61,7 @@ def site(site_slug):
 
 @bp.get("/sites/<site_slug>/posts")
 @bp.arguments(PageSchema, location="query", as_kwargs=True)
-@bp.response(200, PostSchema(many=True), headers=openapi.LINK_HEADER)
+@bp.response(200, PostSummarySchema(many=True), headers=openapi.LINK_HEADER)
 @bp.alt_response(404, response="NOT_FOUND")
 def site_posts(site_slug, cursor, limit):
     """A site's published posts, newest first, a page at a time."""
@@ -87,7 +88,7 @@ def me():
 @bp.get("/me/posts")
 @bearer.token_required
 @bp.arguments(PageSchema, location="query", as_kwargs=True)
-@bp.response(200, PostSchema(many=True), headers=openapi.LINK_HEADER)
+@bp.response(200, PostSummarySchema(many=True), headers=openapi.LINK_HEADER)
 def my_posts(cursor, limit):
     """Your posts, drafts included, most recently changed first, a page at a time."""
     page = queries.user_posts_page(g.api_token.user, cursor, limit)

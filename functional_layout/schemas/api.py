@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, missing, validate
 
-from shared_models.models import POST_BODY_MAX, POST_TITLE_MAX
+from shared_models.models import EXCERPT_MAX, POST_BODY_MAX, POST_TITLE_MAX
 from shared_web.fields import (
     CURSOR_PATTERN,
     STORABLE_TEXT,
@@ -45,19 +45,14 @@ class UserSchema(Schema):
     site = fields.Nested(SiteSchema, required=True)
 
 
-class PostSchema(Schema):
-    class Meta:
-        description = "A post. Only its owner, through /me, sees drafts."
+class PostHeadSchema(Schema):
+    """What a post shows wherever it appears, lists included: all but its text."""
 
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     slug = fields.String(
         required=True,
         metadata={"description": "Its name in its URL: set by the title until it is published."},
-    )
-    body = fields.String(required=True, metadata={"description": "Markdown, as written."})
-    body_html = fields.String(
-        required=True, metadata={"description": "The body rendered to HTML, sanitized."}
     )
     published = fields.Boolean(required=True, attribute="is_published")
     published_at = UtcDateTime(
@@ -74,6 +69,32 @@ class PostSchema(Schema):
         if not post.is_published:
             return missing
         return public_url("sites.post_page", site_slug=post.site.slug, post_slug=post.slug)
+
+
+class PostSchema(PostHeadSchema):
+    class Meta:
+        description = "A post, with its text. Only its owner, through /me, sees drafts."
+
+    body = fields.String(required=True, metadata={"description": "Markdown, as written."})
+    body_html = fields.String(
+        required=True, metadata={"description": "The body rendered to HTML, sanitized."}
+    )
+
+
+class PostSummarySchema(PostHeadSchema):
+    class Meta:
+        description = (
+            "A post in a list: its excerpt in place of its text, which the post's own URL "
+            "answers (`/api/v1/sites/{site_slug}/posts/{slug}`; `/api/v1/me/posts/{id}`)."
+        )
+
+    excerpt = fields.String(
+        required=True,
+        metadata={
+            "maxLength": EXCERPT_MAX,
+            "description": "The start of its text, without markup, cut at a word.",
+        },
+    )
 
 
 TITLE = {"pattern": STORABLE_TITLE, "description": "Plain text; white space around it is dropped."}

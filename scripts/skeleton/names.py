@@ -71,7 +71,9 @@ class Names:
             (rf"\b{WEB}\b", self.web),
             # Host names and mail domains cannot have an underscore.
             (r"\binkpot(?=\.example|\.git\b|\\\.example)", self.host),
-            (r"(?<=@)inkpot\b", self.host),
+            # (Not a systemd instance, redis-server@inkpot: its config file's name has the
+            # package's name, redis-inkpot.conf, and the two must stay one.)
+            (r"(?<=@)(?<!redis-server@)inkpot\b", self.host),
             # An HTTP header's name has words joined by hyphens: X-My-Blog-Language.
             (r"(?<=X-)Inkpot(?=-)", self.display.replace(" ", "-")),
             (r"Inkpot(?=[A-Z])", self.display.replace(" ", "")),

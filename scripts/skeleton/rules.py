@@ -76,7 +76,7 @@ SENTENCES: dict[str, list[tuple[str, ...]]] = {
             r"Both sites serve one JSON API under `/api/v1/`, their",
             "The site serves one JSON API under `/api/v1/`, its",
         ),
-        (r"^LAYOUT=functional (\.venv/bin/celery)", r"\1"),
+        (r"^(APP_ENV=development )LAYOUT=functional (\.venv/bin/celery)", r"\1\2"),
         (r"PYTEST_ARGS=\"-k parity\"", 'PYTEST_ARGS="-k sessions"'),
         (r" Every behaviour test runs on both\nlayouts\.", ""),
         (r"supervisor keeping both up", "supervisor keeping the app and the worker up"),

@@ -94,6 +94,34 @@ def test_post_fields_are_the_contracts(document):
     assert post["properties"]["updated_at"]["format"] == "date-time"
 
 
+def test_list_items_are_summaries_with_an_excerpt_and_a_post_alone_has_its_text(document):
+    from shared_models.models import EXCERPT_MAX
+
+    summary = document["components"]["schemas"]["PostSummary"]
+    answers = {
+        (method, path): operation["responses"]["20" + ("1" if method == "post" else "0")]
+        for (method, path), operation in operations(document).items()
+        if path.startswith(("/api/v1/me/posts", "/api/v1/sites/{site_slug}/posts"))
+        and method in {"get", "post", "patch"}
+    }
+
+    assert set(summary["properties"]) == {
+        "id", "title", "slug", "excerpt", "published", "published_at", "updated_at", "url",
+    }  # fmt: skip
+    assert summary["properties"]["excerpt"]["maxLength"] == EXCERPT_MAX
+    assert "excerpt" in document["info"]["description"]
+    for (method, path), answer in answers.items():
+        schema = answer["content"]["application/json"]["schema"]
+        if path.endswith("/posts") and method == "get":
+            assert schema == {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/PostSummary"},
+            }
+        else:
+            assert schema == {"$ref": "#/components/schemas/Post"}, (method, path)
+    assert len(answers) == 6
+
+
 def test_the_document_is_generated_from_the_views(app, document):
     """A view's docstring is its operation's summary: the document follows the code."""
     view = app.view_functions["api.create_post"]

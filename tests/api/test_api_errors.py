@@ -102,3 +102,91 @@ def test_api_errors_keep_the_sites_security_headers(client):
 
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+# --- JSON that the parser itself cannot take -----------------------------------------------
+
+# Bodies of a few kilobytes that Python's JSON parser cannot take: too deep for its
+# recursion limit or too long for its digit limit (both crashed it), a number longer than
+# the app's own limit, and what JSON does not allow.
+UNREADABLE_JSON = {
+    "nested 3,000 deep": "[" * 3000 + "]" * 3000,
+    "nested 3,000 deep in a field": '{"title": ' + "[" * 3000 + "]" * 3000 + "}",
+    "a 5,000-digit number": '{"title": "Digits", "published": ' + "9" * 5000 + "}",
+    "a 101-digit number": '{"title": "Digits", "published": -' + "9" * 101 + "}",
+    "not a number": '{"title": "Not a number", "published": NaN}',
+}
+
+
+def write_urls(app, post_id, post_slug):
+    """Every API URL that takes a JSON body, as (method, URL), filled in for the writer's post."""
+    values = {"site_slug": "writer", "post_slug": post_slug, "post_id": post_id}
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api.") or not rule.methods & {"POST", "PUT", "PATCH"}:
+            continue
+        missing = set(rule.arguments) - set(values)
+        assert not missing, f"{rule.rule}: give this test a value for {missing}"
+        arguments = {name: values[name] for name in rule.arguments}
+        url = app.url_map.bind("localhost").build(rule.endpoint, arguments)
+        urls += [(method, url) for method in sorted(rule.methods & {"POST", "PUT", "PATCH"})]
+    return urls
+
+
+def row_counts(app):
+    """How many rows each table holds."""
+    with app.app_context():
+        return {
+            table.name: db.session.execute(db.select(db.func.count()).select_from(table)).scalar()
+            for table in db.metadata.sorted_tables
+        }
+
+
+@pytest.mark.parametrize("shape", UNREADABLE_JSON)
+def test_json_no_parser_can_take_is_a_clean_refusal_on_every_write(
+    api, app, writer, make_post, find_post, shape
+):
+    post_id, post_slug = make_post(writer, "Untouched", body="As it was")
+    urls = write_urls(app, post_id, post_slug)
+    assert {("POST", "/api/v1/me/posts"), ("PATCH", f"/api/v1/me/posts/{post_id}")} <= set(urls)
+    before = row_counts(app)
+
+    for method, url in urls:
+        response = getattr(api, method.lower())(
+            url, data=UNREADABLE_JSON[shape], content_type="application/json"
+        )
+
+        assert response.status_code in {400, 422}, (method, url, response.status_code)
+        assert_problem(response, response.status_code)
+    assert row_counts(app) == before
+    post = find_post(post_id)
+    assert (post.title, post.body) == ("Untouched", "As it was")
+
+
+@pytest.fixture
+def echoing_app(app):
+    """The app with test-only URLs, in and out of the API, that read their JSON body with Flask."""
+    from flask import request
+
+    from shared_web.extensions import csrf
+
+    def echo():
+        return {"read": type(request.get_json()).__name__}
+
+    app.post("/api/v1/test-only/echo", endpoint="api_echo")(echo)
+    # A script's URL outside the API, as a page that took JSON would be.
+    app.post("/test-only/echo", endpoint="page_echo")(csrf.exempt(echo))
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    return app
+
+
+@pytest.mark.parametrize("shape", UNREADABLE_JSON)
+def test_json_the_app_reads_itself_is_refused_as_unreadable(echoing_app, shape):
+    client = echoing_app.test_client()
+    body = UNREADABLE_JSON[shape]
+
+    api_answer = client.post("/api/v1/test-only/echo", data=body, content_type="application/json")
+    assert_problem(api_answer, 400)
+    page = client.post("/test-only/echo", data=body, content_type="application/json")
+    assert page.status_code == 400
+    assert client.post("/test-only/echo", json={"fine": True}).get_json() == {"read": "dict"}

@@ -18,6 +18,7 @@ ENV_EXAMPLE = render.DEPLOY / "inkpot.env.example"
 NGINX_SITE = render.DEPLOY / "nginx" / "inkpot.conf"
 SUPERVISOR_CONFS = sorted((render.DEPLOY / "supervisor").glob("*.conf"))
 WRAPPER = render.DEPLOY / "inkpot-flask"
+REDIS_CONFS = sorted((render.DEPLOY / "redis").glob("*.conf"))
 # Where the guide's part for a server begins; what comes before runs on a laptop.
 SERVER_PART = "## Install on a fresh server"
 # sudo's secure_path on Debian and Ubuntu: where `sudo NAME` finds a command.
@@ -128,6 +129,16 @@ def supervisor_paths() -> set[PurePosixPath]:
         words += re.findall(r'="([^"]*)"', program.get("environment", ""))
         paths |= {PurePosixPath(word) for word in words if word.startswith("/")}
     return paths | supervisor_log_files()
+
+
+def redis_directives(conf) -> dict[str, str]:
+    """A Redis config's directives, name → value (the last one wins, as in Redis)."""
+    directives = {}
+    for line in conf.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.strip().partition(" ")
+            directives[name.lower()] = value.strip()
+    return directives
 
 
 def app_user() -> str:

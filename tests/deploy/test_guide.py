@@ -11,20 +11,26 @@ import pwd
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import pytest
+import redis
 
 from deploy import render
-from deploy.env_file import DEFAULT_ENV_FILE
-from deploy.processes import system_program
+from deploy.env_file import DEFAULT_ENV_FILE, read_env_file
+from deploy.processes import accept_connections, system_program, wait_until
+from deploy.stack import Stack
+from shared_web.config import REDIS_PASSWORD_PLACEHOLDER
 from tests.deploy.guide import (
     ENV_EXAMPLE,
     GUIDE,
     NGINX_SITE,
     OPERATOR,
+    REDIS_CONFS,
     SUDO_PATH,
     WRAPPER,
     Block,
@@ -38,6 +44,7 @@ from tests.deploy.guide import (
     nginx_paths,
     options,
     paths_root_trusts,
+    redis_directives,
     shell_blocks,
     supervisor_log_files,
     supervisor_programs,
@@ -142,6 +149,87 @@ def test_a_log_folder_the_app_user_owned_would_send_roots_writes_anywhere(scratc
     subprocess.run([*with_the_stand_in(install), str(log_folder)], check=True, timeout=30)
 
     assert redirect_and_log(scratch, log_folder) == "root's own\n[INFO] Booting worker\n"
+
+
+def nginx_log_files() -> set[PurePosixPath]:
+    nginx = nginx_paths(NGINX_SITE.read_text())
+    return nginx["access_log"] | nginx["error_log"]
+
+
+def first_run_of_nginx() -> int:
+    """Where the guide first runs nginx on the site (`nginx -t` opens, and makes, its logs)."""
+    return next(n for n, c in enumerate(guide_commands()) if c.argv[0] == "nginx")
+
+
+def test_nginxs_log_files_are_root_and_adms_before_nginx_first_opens_them():
+    state, commands = guide_ownership(), guide_commands()
+    assert len(nginx_log_files()) == 2
+    for log_file in nginx_log_files():
+        entry = state.get(log_file)
+        assert entry is not None, f"the guide does not make {log_file}"
+        assert (entry.owner, entry.group) == ("root", "adm"), log_file
+        assert entry.mode & 0o040 and not entry.mode & 0o007, oct(entry.mode)
+        made = [
+            number
+            for number, command in enumerate(commands)
+            if command.argv[0] in {"touch", "install", "chown", "chmod"}
+            and str(log_file) in command.argv
+        ]
+        assert max(made) < first_run_of_nginx(), f"{log_file} is made after nginx runs"
+
+
+def test_debians_default_site_is_gone_before_nginx_first_runs():
+    # Its default_server would answer other names with nginx's welcome page.
+    (removal,) = [c for c in named("rm") if "/etc/nginx/sites-enabled/default" in c.argv]
+    assert guide_commands().index(removal) < first_run_of_nginx()
+
+
+def run_nginx_t(scratch: Path) -> None:
+    """`nginx -t` on a config with the site's log directives, their files in the scratch folder."""
+    nginx = system_program("nginx")
+    if nginx is None:
+        unavailable("nginx is not installed (apt-get install nginx)")
+    lines = [f'pid "{scratch}/nginx.pid";', "events {}", "http {"]
+    lines += [f'    {kind}_temp_path "{scratch}/{kind}";' for kind in render.TEMP_PATHS]
+    for directive, paths in nginx_paths(NGINX_SITE.read_text()).items():
+        if directive in {"access_log", "error_log"}:
+            lines += [f'    {directive} "{scratch}{path}";' for path in sorted(paths)]
+    config = scratch / "nginx.conf"
+    config.write_text("\n".join([*lines, "}", ""]))
+    checked = subprocess.run(
+        [nginx, "-t", "-p", f"{scratch}/", "-e", f"{scratch}/startup.log", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_nginx_keeps_the_owner_and_mode_the_guide_gives_its_log_files(scratch):
+    # The guide's own commands, on the same paths inside the scratch folder.
+    (scratch / "var" / "log" / "nginx").mkdir(parents=True)
+    for command in guide_commands()[: first_run_of_nginx()]:
+        if any(PurePosixPath(word) in nginx_log_files() for word in command.argv):
+            argv = [f"{scratch}{w}" if w.startswith("/var/log/") else w for w in command.argv]
+            subprocess.run(argv, check=True, timeout=30)
+
+    run_nginx_t(scratch)
+
+    for log_file in nginx_log_files():
+        made = (scratch / log_file.relative_to("/")).stat()
+        assert (made.st_uid, made.st_gid) == (0, grp.getgrnam("adm").gr_gid)
+        assert stat.S_IMODE(made.st_mode) == 0o640
+
+
+def test_log_files_nginx_makes_itself_are_world_readable(scratch):
+    # What the commands above prevent: nginx, as root, makes a missing log 0644 root:root.
+    (scratch / "var" / "log" / "nginx").mkdir(parents=True)
+
+    run_nginx_t(scratch)
+
+    for log_file in nginx_log_files():
+        assert stat.S_IMODE((scratch / log_file.relative_to("/")).stat().st_mode) == 0o644
 
 
 def test_every_shell_block_is_valid_bash():
@@ -348,6 +436,176 @@ def test_the_guide_says_forms_need_https_where_the_site_is_first_opened():
     step_7 = guide[guide.index("### 7. nginx") : guide.index("### 8. HTTPS")]
     assert "open <http://blog.example.com/> in a browser" in step_7
     assert "forms\nneed HTTPS" in step_7
+
+
+# --- Redis ------------------------------------------------------------------------
+
+# The systemd unit of Debian's (and Ubuntu's) redis-server package for more instances.
+REDIS_INSTANCE_UNIT = Path("/lib/systemd/system/redis-server@.service")
+
+
+def redis_installs() -> dict[str, PurePosixPath]:
+    """Each shipped Redis config the guide installs, and where it goes."""
+    return {
+        c.argv[-2]: PurePosixPath(c.argv[-1])
+        for c in named("install")
+        if c.argv[-2].startswith("deploy/redis/")
+    }
+
+
+def enabled_redis_instances() -> list[str]:
+    (enable,) = [c for c in named("systemctl") if "enable" in c.argv]
+    return [unit.removeprefix("redis-server@") for unit in enable.argv if "@" in unit]
+
+
+def shipped(name: str) -> dict[str, str]:
+    return redis_directives(render.DEPLOY / "redis" / name)
+
+
+def test_each_redis_config_goes_where_its_systemd_instance_reads_it():
+    installs = redis_installs()
+    assert set(installs) == {f"deploy/redis/{conf.name}" for conf in REDIS_CONFS}
+    assert len(enabled_redis_instances()) == len(installs) == 2
+    for source, target in installs.items():
+        # redis-server@NAME reads /etc/redis/redis-NAME.conf and waits for its pid file.
+        instance = target.name.removeprefix("redis-").removesuffix(".conf")
+        assert target == PurePosixPath(f"/etc/redis/redis-{instance}.conf")
+        assert instance in enabled_redis_instances()
+        pidfile = redis_directives(render.REPOSITORY / source)["pidfile"]
+        assert pidfile == f"/run/redis-{instance}/redis-server.pid"
+    if REDIS_INSTANCE_UNIT.exists():  # the unit as this machine's package ships it
+        unit = REDIS_INSTANCE_UNIT.read_text()
+        assert "ExecStart=/usr/bin/redis-server /etc/redis/redis-%i.conf " in unit
+        assert "PIDFile=/run/redis-%i/redis-server.pid" in unit
+
+
+def test_debians_own_passwordless_redis_is_stopped_before_ours_takes_its_port():
+    commands = [c.argv for c in guide_commands()]
+    disable = commands.index(["systemctl", "disable", "--now", "redis-server"])
+    starts = ["systemctl", "enable", "--now"]
+    enable = next(number for number, argv in enumerate(commands) if argv[:3] == starts)
+    assert disable < enable
+    assert shipped("inkpot.conf")["port"] == "6379"  # the port Debian's own listened on
+
+
+def test_the_redis_configs_hold_the_password_for_root_and_redis_only():
+    state, user = guide_ownership(), app_user()
+    assert len(redis_installs()) == 2
+    for target in redis_installs().values():
+        entry = state[target]
+        assert (entry.owner, entry.group) == ("root", "redis"), target
+        assert entry.mode & 0o007 == 0, f"{target}: readable by every user"
+        assert not app_may_change(entry, user)
+
+
+def test_both_redis_instances_listen_on_loopback_and_ask_for_a_password():
+    assert len(REDIS_CONFS) == 2
+    for conf in REDIS_CONFS:
+        directives = redis_directives(conf)
+        assert directives["bind"].split() == ["127.0.0.1", "-::1"], conf.name
+        assert directives["protected-mode"] == "yes", conf.name
+        assert directives["requirepass"] == REDIS_PASSWORD_PLACEHOLDER, conf.name
+
+
+def test_the_page_caches_evictions_cannot_touch_the_queue_or_the_counts():
+    queue, cache = shipped("inkpot.conf"), shipped("inkpot-cache.conf")
+    # The queue's instance never evicts, and has no limit that would make it refuse work.
+    assert queue["maxmemory-policy"] == "noeviction"
+    assert "maxmemory" not in queue
+    # The cache's is bounded, and drops its least recently used copies when full.
+    assert re.fullmatch(r"[1-9]\d*mb", cache["maxmemory"])
+    assert cache["maxmemory-policy"] == "allkeys-lru"
+    assert cache["save"] == '""' and cache["appendonly"] == "no"
+    assert queue["port"] != cache["port"]
+
+
+def test_every_redis_url_carries_the_password_of_the_instance_it_names():
+    ports = {name: int(shipped(name)["port"]) for name in ("inkpot.conf", "inkpot-cache.conf")}
+    wanted = {
+        "RATELIMIT_STORAGE_URI": ports["inkpot.conf"],
+        "CELERY_BROKER_URL": ports["inkpot.conf"],
+        "CACHE_REDIS_URL": ports["inkpot-cache.conf"],
+    }
+    example = read_env_file(ENV_EXAMPLE)
+    urls = {name: value for name, value in example.items() if value.startswith("redis")}
+    assert set(urls) == set(wanted)
+    for name, url in urls.items():
+        parts = urlsplit(url)
+        assert (parts.hostname, parts.port) == ("127.0.0.1", wanted[name]), name
+        assert parts.password == REDIS_PASSWORD_PLACEHOLDER, name
+    # The guide puts one new password in place of the placeholder, in the same block,
+    # in the env file and in both Redis configs.
+    (block,) = [b for b in shell_blocks(GUIDE.read_text()) if "requirepass" in b.text]
+    commands = [c.argv for c in commands_of(block)]
+    (made,) = [argv for argv in commands if argv[0].startswith("redis_password=")]
+    assert made == ["redis_password=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"]
+    seds = [argv for argv in commands if argv[0] == "sed"]
+    (in_env_file,) = [argv for argv in seds if argv[-1] == str(DEFAULT_ENV_FILE)]
+    assert f"s/{REDIS_PASSWORD_PLACEHOLDER}/$redis_password/g" in in_env_file
+    (in_redis,) = [argv for argv in seds if "/etc/redis/" in argv[-1]]
+    assert in_redis[-3] == (
+        f"s/^requirepass {REDIS_PASSWORD_PLACEHOLDER}$/requirepass $redis_password/"
+    )
+    assert set(in_redis[-2:]) == {str(target) for target in redis_installs().values()}
+
+
+@pytest.fixture
+def redis_tools():
+    for program in ("redis-server", "redis-cli"):
+        if system_program(program) is None:
+            unavailable(f"{program} is not installed (apt-get install redis-server)")
+
+
+def test_another_user_of_the_machine_can_neither_read_nor_write_redis(scratch, redis_tools):
+    for program, conf_name in render.REDIS_CONFIGS.items():
+        # The shipped config with a password put in, as the guide does, on free ports.
+        stack = Stack("functional", scratch / "run")
+        (scratch / "run" / program).mkdir(parents=True)
+        conf = scratch / f"{program}.conf"
+        render.write_private(conf, render.local_redis(stack, program))
+        port = stack.redis_ports[program]
+        server = subprocess.Popen(
+            [system_program("redis-server"), str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until(lambda p=port: accept_connections([p]), 10, f"{conf_name}'s redis-server")
+            for command in (["SET", "planted", "x"], ["KEYS", "*"], ["CONFIG", "GET", "*"]):
+                answer = subprocess.run(
+                    ["runuser", "-u", STAND_IN, "--", "redis-cli", "-p", str(port), *command],
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    check=False,
+                )
+                assert "NOAUTH Authentication required" in answer.stdout + answer.stderr
+            owner = redis.Redis(port=port, password=stack.redis_password(), socket_timeout=5)
+            assert owner.dbsize() == 0
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def test_another_user_cannot_read_the_password_from_the_installed_config(scratch):
+    try:
+        grp.getgrnam("redis")
+    except KeyError:
+        unavailable("there is no group redis (apt-get install redis-server)")
+    assert len(redis_installs()) == 2
+    for source in redis_installs():
+        # The guide's own command, into the scratch folder.
+        (command,) = [c for c in named("install") if c.argv[-2] == source]
+        target = scratch / PurePosixPath(command.argv[-1]).name
+        subprocess.run([*command.argv[:-1], str(target)], cwd=render.REPOSITORY, check=True)
+        read = subprocess.run(
+            ["runuser", "-u", STAND_IN, "--", "cat", str(target)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert read.returncode != 0 and "requirepass" not in read.stdout, source
 
 
 def test_the_parser_reads_who_runs_a_command_and_its_options():

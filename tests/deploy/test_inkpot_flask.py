@@ -51,12 +51,12 @@ class Server:
         self.link.symlink_to(self.checkout / "deploy" / "inkpot-flask")
         self.env_file = root / "inkpot.env"
 
-    def run(self, *args: str) -> dict:
+    def start(self, *args: str) -> subprocess.CompletedProcess:
         environment = {
             "PATH": f"{self.fake_bin}:{os.environ['PATH']}",
             "INKPOT_ENV_FILE": str(self.env_file),
         }
-        finished = subprocess.run(
+        return subprocess.run(
             [str(self.link), *args],
             env=environment,
             capture_output=True,
@@ -64,6 +64,10 @@ class Server:
             timeout=30,
             check=False,
         )
+
+    def run(self, *args: str) -> dict:
+        """How the fake flask was run; the wrapper must have succeeded."""
+        finished = self.start(*args)
         assert finished.returncode == 0, finished.stderr
         return json.loads(finished.stdout)
 
@@ -99,12 +103,25 @@ def test_it_runs_the_functional_layout_when_the_env_file_names_none(server):
 
 def test_the_app_user_runs_it_without_switching(server):
     executable(server.fake_bin / "id", '#!/bin/sh\n[ "$1" = -un ] && echo inkpot\n')
-    server.env_file.write_text("LAYOUT=divisional\n")
+    server.env_file.write_text("APP_ENV=production\nLAYOUT=divisional\n")
 
     ran = server.run("db", "current")
 
     assert server.runuser_called_with() is None
     assert ran["args"] == ["--app", "divisional_layout", "db", "current"]
+
+
+@pytest.mark.parametrize("setting", ["", "APP_ENV=\n", "# APP_ENV=production\n"])
+def test_it_refuses_an_env_file_without_app_env(server, setting):
+    # Without it flask would run with development's settings, on the production database.
+    server.env_file.write_text(f"{setting}LAYOUT=divisional\nSECRET_KEY=x\n")
+
+    finished = server.start("create-admin", "ada@example.com")
+
+    assert finished.returncode != 0
+    assert finished.stdout == ""  # flask never ran
+    assert "APP_ENV is not set" in finished.stderr
+    assert f"APP_ENV=production in {server.env_file}" in finished.stderr
 
 
 def test_the_shipped_env_file_reads_the_same_in_sh_as_in_gunicorn(tmp_path):

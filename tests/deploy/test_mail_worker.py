@@ -9,6 +9,7 @@ arrives, once, with links to PUBLIC_URL.
 import os
 import signal
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -228,3 +229,22 @@ def test_the_worker_logs_the_sign_ups_request_id_and_counts_the_email(stack):
     assert after[SEND_TASKS] - before.get(SEND_TASKS, 0) >= 1
     duration = ("inkpot_task_duration_seconds_count", (("task", "inkpot.send_email"),))
     assert after[duration] >= 1
+
+
+def test_the_worker_removes_unconfirmed_accounts_past_their_link_when_it_starts(stack):
+    visitor_of(stack).sign_up("lapsed", confirm=False)
+    visitor_of(stack).wait_for_email("lapsed@example.com")
+    # Signed up 49 hours ago, as SQLAlchemy writes a time into SQLite.
+    long_ago = f"{datetime.now(UTC) - timedelta(hours=49):%Y-%m-%d %H:%M:%S.%f}"
+    database = stack.config.run_dir / "inkpot.sqlite3"
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE users SET created_at = ? WHERE username = 'lapsed'", (long_ago,))
+
+    def usernames():
+        with sqlite3.connect(database) as connection:
+            return {name for (name,) in connection.execute("SELECT username FROM users")}
+
+    assert "lapsed" in usernames()
+    # Beat's hourly run comes an hour after a start: the worker also runs it as it starts.
+    assert stack.supervisorctl("restart", "inkpot-worker").returncode == 0
+    wait_until(lambda: "lapsed" not in usernames(), MAIL_TIMEOUT, "the worker to remove it")

@@ -69,7 +69,86 @@ def test_one_request_id_is_in_every_log_and_on_the_response(stack):
     line = line_for(stack, request_id)
     assert line["endpoint"] == "home.index" and line["status"] == 200
     for log in ("nginx-access.log", "inkpot-access.log"):
-        wait_until(lambda log=log: f"request_id={request_id}" in stack.read_log(log), LOG_WAIT, log)
+        line = access_line(stack, log, request_id)
+        assert id_fields(line) == [request_id]
+
+
+# The request id field of both access logs, nginx's and gunicorn's.
+ID_FIELD = re.compile(r'request_id="([^"]*)"')
+# A visitor's text dressed as the id field of every log: the access logs' and the JSON lines'.
+FORGED_ID = 'x request_id=FAKE request_id="FAKE" "request_id": "FAKE", request_id=\\"FAKE'
+
+
+def id_fields(line: str) -> list[str]:
+    """The request ids an access log's line names, as a grep for the field finds them."""
+    return ID_FIELD.findall(line)
+
+
+def access_line(stack, log: str, text: str) -> str:
+    """The line of an access log that holds `text`, once the server has written it."""
+
+    def find():
+        return next((line for line in stack.read_log(log).splitlines() if text in line), None)
+
+    return wait_until(find, LOG_WAIT, f"{text} in {log}")
+
+
+def test_a_visitor_cannot_write_a_request_id_field_into_the_access_logs(stack):
+    trace = uuid.uuid4().hex
+    forged = {
+        # With a tab and a byte outside ASCII, which both logs escape.
+        "User-Agent": f"caf\xe9\t{FORGED_ID}",
+        "X-Forwarded-For": f"198.51.100.7 {FORGED_ID}",
+        "Referer": f"http://127.0.0.1/{FORGED_ID}",
+    }
+    response = Visitor(stack.url).get(
+        f'/?trace={trace}&request_id=FAKE&request_id="FAKE"', headers=forged
+    )
+    request_id = response.headers["X-Request-ID"]
+
+    assert response.status == 200
+    user_agents = []
+    for log in ("nginx-access.log", "inkpot-access.log"):
+        line = access_line(stack, log, trace)
+        # The one id field is the real one; the visitor's text is there, but as text.
+        assert id_fields(line) == [request_id], line
+        assert 'request_id="FAKE"' not in line
+        assert "FAKE" in line
+        assert not {"\t", "\xe9", "\ufffd"} & set(line)  # no raw byte of the visitor's
+        # A grep for the id finds the line, as README's one-command trail does.
+        assert access_line(stack, log, f'request_id="{request_id}"') == line
+        user_agents.append(re.search(r'"([^"]*)" request_id=', line)[1])
+    # gunicorn escapes as nginx does: the same header reads the same in both logs.
+    assert user_agents[0] == user_agents[1]
+    assert user_agents[0].startswith(r"caf\xE9\x09x request_id=FAKE request_id=\x22FAKE\x22")
+
+
+def test_a_link_that_meets_a_stopped_app_leaves_no_token_in_nginxs_error_log(stack):
+    links = {
+        "/password/reset/": f"{uuid.uuid4().hex}.aBc-dEf_{uuid.uuid4().hex[:12]}",
+        "/confirm/": f"{uuid.uuid4().hex}.GhI-jKl_{uuid.uuid4().hex[:12]}",
+    }
+    failed = {}  # request id: path, as it may be logged
+    assert stack.supervisorctl("stop", "inkpot").returncode == 0
+    try:
+        for prefix, token in links.items():
+            for method in ("GET", "POST"):
+                response = Visitor(stack.url).request(method, f"{prefix}{token}?x=1")
+                assert response.status == 502
+                failed[response.headers["X-Request-ID"]] = f"{method} {prefix}[redacted]?x=1"
+    finally:
+        stack.supervisorctl("start", "inkpot")
+        stack.wait_until_serving()
+
+    error_log = stack.read_log("nginx-error.log")
+    for token in links.values():
+        assert token not in error_log
+    # nginx still says that the app was down, request by request.
+    for request_id, logged_request in failed.items():
+        line = access_line(stack, "nginx-error.log", f'request_id="{request_id}"')
+        assert " [error] " in line
+        assert "upstream" in line
+        assert f'"{logged_request} HTTP/1.1"' in line
 
 
 def test_a_crash_shows_the_id_that_its_traceback_is_logged_with(stack):

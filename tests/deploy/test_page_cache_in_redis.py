@@ -1,7 +1,7 @@
 """The page cache in Redis, through nginx and gunicorn: every write shows at the next view.
 
 The stack's gunicorn workers keep the rendered post lists and feeds in the
-stack's Redis (CACHE_REDIS_URL, its database 2). Each test views the pages a
+stack's page cache Redis (CACHE_REDIS_URL). Each test views the pages a
 write changes, as an anonymous visitor and as a signed-in reader (so the lists
 are in Redis), makes the write the way a person or a script would, and views
 them again. Anonymous views carry a query string no other request used, so
@@ -256,7 +256,8 @@ def test_a_confirmed_address_puts_the_site_on_the_home_page(stack, domain, reade
 def test_with_redis_down_pages_are_drawn_in_full_and_never_fail(stack, reader, writer):
     visitor, username = writer
     urls = [*lists(username), f"/sites/{username}/opening-words-of-{username}"]
-    assert stack.supervisorctl("stop", "redis").returncode == 0
+    # The page cache's Redis, and the queue's too.
+    assert stack.supervisorctl("stop", "redis-cache", "redis").returncode == 0
     try:
         # A write while Redis is down is seen too (versions live in the database).
         assert visitor.write_post("Written while Redis was down").status == 302
@@ -268,4 +269,4 @@ def test_with_redis_down_pages_are_drawn_in_full_and_never_fail(stack, reader, w
                 "Written while Redis was down",
             )
     finally:
-        assert stack.supervisorctl("start", "redis").returncode == 0
+        assert stack.supervisorctl("start", "redis", "redis-cache").returncode == 0

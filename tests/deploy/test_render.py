@@ -3,11 +3,13 @@
 import os
 import runpy
 import shlex
+import stat
 
 import pytest
 
 import deploy.serve
 from deploy import LAYOUTS, layout_module, render
+from deploy.processes import system_program
 from deploy.stack import Stack
 
 GUNICORN_CONF = str(render.DEPLOY / "gunicorn.conf.py")
@@ -97,7 +99,7 @@ def test_a_stack_as_deployed_runs_the_shipped_commands_and_the_local_programs(tm
         f"set -a && . {env_file} && exec {render.environment_program('celery')} "
         "--app deploy.worker worker --beat --concurrency 2 --loglevel INFO"
     )
-    for program in ("nginx", "redis", "smtp-sink"):
+    for program in ("nginx", "redis", "redis-cache", "smtp-sink"):
         assert f"[program:{program}]" in conf
     assert "WEB_CONCURRENCY" not in env_file.read_text()
 
@@ -113,6 +115,8 @@ def test_a_stacks_fields_become_gunicorn_options_and_programs(tmp_path):
         gunicorn_args=("--preload",),
         worker_args=("--concurrency", "1"),
         redis_port=6399,
+        cache_redis_port=6398,
+        cache_memory="8mb",
     )
     render.render(config)
     conf = config.supervisord_conf.read_text()
@@ -126,8 +130,38 @@ def test_a_stacks_fields_become_gunicorn_options_and_programs(tmp_path):
     ]
     assert "WEB_CONCURRENCY=1\n" in config.env_file().read_text()
     assert worker_command(conf)[2].endswith("--loglevel INFO --concurrency 1")
-    assert "--port 6399 --save '' --appendonly no" in conf
-    assert (tmp_path / "redis").is_dir()
+    queue, cache = (config.redis_conf(name).read_text() for name in ("redis", "redis-cache"))
+    assert "\nport 6399\n" in queue and "\nport 6398\n" in cache
+    assert "\nmaxmemory 8mb\n" in cache
+    assert (tmp_path / "redis").is_dir() and (tmp_path / "redis-cache").is_dir()
+
+
+def test_a_stacks_redis_runs_deploys_configs_with_a_password_no_command_line_shows(tmp_path):
+    config = Stack("functional", tmp_path)
+    render.render(config)
+    password = config.redis_password()
+    assert len(password) >= 32
+    conf = config.supervisord_conf.read_text()
+    assert password not in conf
+    for name, shipped in render.REDIS_CONFIGS.items():
+        rendered = config.redis_conf(name)
+        assert f"command={system_program('redis-server') or 'redis-server'} {rendered}\n" in conf
+        assert stat.S_IMODE(rendered.stat().st_mode) == 0o600
+        lines = set(rendered.read_text().splitlines())
+        # The shipped config's rules hold locally; only ports, paths and saving differ.
+        shipped_lines = set((render.DEPLOY / "redis" / shipped).read_text().splitlines())
+        kept = {"bind 127.0.0.1 -::1", "protected-mode yes"}
+        kept |= {line for line in shipped_lines if line.startswith("maxmemory")}
+        assert kept <= lines, name
+        assert f"requirepass {password}" in lines
+        assert f"port {config.redis_ports[name]}" in lines
+        assert 'save ""' in lines and "appendonly no" in lines
+        assert f'dir "{tmp_path / name}"' in lines
+    # Every Redis URL the app and the worker get carries the password.
+    for url in (config.redis_url, config.broker_url, config.cache_url):
+        assert url.startswith(f"redis://:{password}@127.0.0.1:"), url
+        assert f"={url}\n" in config.env_file().read_text()
+    assert f"@127.0.0.1:{config.cache_redis_port}/" in config.cache_url
 
 
 def test_gunicorn_workers_default_to_twice_the_cores_plus_one(monkeypatch, tmp_path):

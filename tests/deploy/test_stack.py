@@ -258,11 +258,11 @@ def test_gunicorn_logs_nginx_request_id_and_the_visitors_address(stack):
         10,
         "the request in gunicorn's access log",
     )
-    assert f"request_id={request_id}" in line
-    assert line.startswith("127.0.0.1 ")  # X-Forwarded-For, from nginx
+    assert f'request_id="{request_id}"' in line
+    assert line.startswith('"127.0.0.1" ')  # X-Forwarded-For, from nginx
     # nginx writes its line once the response is out, so it may come a moment later.
     wait_until(
-        lambda: f"request_id={request_id}" in stack.read_log("nginx-access.log"),
+        lambda: f'request_id="{request_id}"' in stack.read_log("nginx-access.log"),
         10,
         "the request in nginx's access log",
     )
@@ -419,7 +419,8 @@ def test_the_site_shows_its_502_page_while_the_app_is_down(stack):
 
 def test_a_stack_runs_what_production_runs_and_a_mail_sink_for_the_provider(stack):
     # Production needs a broker for its email: the worker and Redis come with every stack.
-    assert set(stack.states()) == {"inkpot", "inkpot-worker", "nginx", "redis", "smtp-sink"}
+    programs = {"inkpot", "inkpot-worker", "nginx", "redis", "redis-cache", "smtp-sink"}
+    assert set(stack.states()) == programs
     assert set(stack.states().values()) == {"RUNNING"}
     env_file = stack.config.env_file().read_text()
     assert f"CELERY_BROKER_URL={stack.config.broker_url}\n" in env_file
@@ -427,19 +428,24 @@ def test_a_stack_runs_what_production_runs_and_a_mail_sink_for_the_provider(stac
 
 
 def test_a_stacks_redis_keeps_nothing_and_stops_with_it(tmp_path):
-    """On a port of its own, its folder in the run directory, no snapshot, no append-only file."""
+    """Each instance on a port of its own, its folder in the run directory, no snapshot,
+    no append-only file."""
     running = start_stack("functional", tmp_path / "run")
     try:
-        client = redis.Redis.from_url(running.config.redis_url, socket_timeout=5)
-        assert client.ping()
-        assert client.config_get("dir")["dir"] == str(tmp_path / "run" / "redis")
-        assert client.config_get("save")["save"] == ""
-        assert client.config_get("appendonly")["appendonly"] == "no"
+        for program, url in (
+            ("redis", running.config.redis_url),
+            ("redis-cache", running.config.cache_url),
+        ):
+            client = redis.Redis.from_url(url, socket_timeout=5)
+            assert client.ping()
+            assert client.config_get("dir")["dir"] == str(tmp_path / "run" / program)
+            assert client.config_get("save")["save"] == ""
+            assert client.config_get("appendonly")["appendonly"] == "no"
+            server = int(running.supervisorctl("pid", program).stdout)
+            assert server in descendants_of(running.supervisord.pid)
         # The app counts sign-in attempts in it (when throttling is on).
         env_file = running.config.env_file().read_text()
         assert f"RATELIMIT_STORAGE_URI={running.config.redis_url}\n" in env_file
-        server = int(running.supervisorctl("pid", "redis").stdout)
-        assert server in descendants_of(running.supervisord.pid)
     finally:
         running.stop(graceful=False)
     # supervisord started a session: every process of the stack is in it, orphans too.

@@ -95,6 +95,17 @@ def test_production_refuses_to_start_without_a_broker(production, monkeypatch):
         production(CELERY_BROKER_URL=None)
 
 
+@pytest.mark.parametrize("name", ["RATELIMIT_STORAGE_URI", "CELERY_BROKER_URL", "CACHE_REDIS_URL"])
+def test_production_refuses_the_env_examples_redis_password(production, monkeypatch, name):
+    # deploy/inkpot.env.example's URLs name a placeholder the guide replaces: left there, it
+    # would be a password everyone can read, or none the real Redis takes.
+    monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
+
+    with pytest.raises(ConfigError, match=f"{name} still says REDIS-PASSWORD"):
+        production(**{name: "redis://:REDIS-PASSWORD@127.0.0.1:6379/1"})
+    assert production(**{name: "redis://:a-real-password@127.0.0.1:6379/1"}).config[name]
+
+
 def test_production_refuses_to_send_an_smtp_password_in_the_clear(production, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", GOOD_KEY)
     mail = {"MAIL_SERVER": "smtp.example.com", "MAIL_USERNAME": "inkpot", "MAIL_PASSWORD": "pw"}

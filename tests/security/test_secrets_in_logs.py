@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from shared_web.logs import configure_logging
 from tests.support.apps import make_app
 from tests.support.clients import PASSWORD, AuthActions
 from tests.support.mail import Outbox
@@ -24,6 +25,9 @@ class Recorder(logging.Handler):
 @pytest.fixture
 def logs():
     """Every log line of any logger while the test runs, at every level, formatted."""
+    # The first app of a process configures logging, which replaces the root's handlers:
+    # configure it first, so the recorder stays whichever test runs first.
+    configure_logging("text")
     recorder, root = Recorder(), logging.getLogger()
     level = root.level
     root.setLevel(logging.DEBUG)
