@@ -5,6 +5,11 @@ the same transaction as the change (shared_models.outbox) and its token is made
 when it is sent (shared_models.tokens). Forms that name an address answer the
 same whether or not it has an account, and do the same work either way: the
 owner of a registered address gets a note where a stranger would get a link.
+
+A link acts only when the page it opens is posted with what proves the person
+(the account's password, or a new one), and only once, however many posts race
+for it. A new password evicts whoever knew the old one: their sessions, their
+API tokens and their pending links all end.
 """
 
 import re
@@ -12,11 +17,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from shared_models import audit, outbox, sessions, tokens
+from shared_models import api_tokens, audit, outbox, sessions, tokens
 from shared_models.database import db
 from shared_models.errors import N_, RuleViolation
 from shared_models.models import (
@@ -25,9 +30,11 @@ from shared_models.models import (
     PASSWORD_MIN,
     USERNAME_MAX,
     USERNAME_MIN,
+    ApiToken,
     EmailKind,
     Role,
     Site,
+    TokenScope,
     User,
     utcnow,
 )
@@ -219,27 +226,75 @@ def resend_confirmation(email: str) -> None:
     db.session.commit()
 
 
-def confirm_address(token: str) -> tuple[User, bool]:
-    """Open a link from a confirmation email: a new account's, or an email change's; commits.
+def check_confirmation_link(token: str) -> tuple[User, str | None]:
+    """The account a link from a confirmation email is for, and the address it moves to.
 
-    Returns the user, whose address is now confirmed, and whether it is a new
-    address (an email change); BadLink if the token opens nothing.
+    The address is None for a new account's link, which confirms the address the
+    account has; an email change's link names the new one. BadLink if the token
+    opens nothing.
     """
     try:
         user, _ = tokens.read_token(tokens.CONFIRM_EMAIL, token)
     except BadLink as bad_link:
         if bad_link.reason != "invalid":
             raise
-        return _change_email(token), True
+        user, data = tokens.read_token(tokens.CHANGE_EMAIL, token)
+        new_email = data["new_email"]
+    else:
+        new_email = None
+        # A token made once the address was confirmed (a late resend) opens nothing either.
+        if user.is_confirmed:
+            raise BadLink("used")
     if user.is_suspended:
         raise BadLink("invalid")
-    # A token made once the address was confirmed (a late resend) opens nothing either.
-    if user.is_confirmed:
-        raise BadLink("used")
-    user.email_confirmed_at = utcnow()
-    audit.record_event(audit.USER_EMAIL_CONFIRMED, actor=user, target=user, detail=user.email)
+    if new_email is not None and get_user_by_email(new_email) is not None:
+        raise BadLink("taken")
+    return user, new_email
+
+
+def confirm_address(token: str, password: str) -> tuple[User, bool]:
+    """Act on a link from a confirmation email, given the account's password; commits.
+
+    Opening the link changes nothing (a mail scanner follows links too): the
+    password proves the person, so an address someone else signed up with, or
+    moved their account to, is never theirs by a click. A new account's address
+    is confirmed, or an email change applied. Returns the user and whether the
+    address is new; a wrong password is refused (RuleViolation) and audited as
+    a failed sign-in; BadLink if the link opens nothing or a parallel use of it won.
+    """
+    user, new_email = check_confirmation_link(token)
+    if not check_password_hash(user.password_hash, password):
+        audit.record_event(audit.USER_LOGIN_FAILED, actor=user, target=user, detail=user.email)
+        db.session.commit()
+        raise RuleViolation(N_("That is not the password of this account."), field="password")
+    if new_email is None:
+        _hold_if_unchanged(user, User.email == user.email, User.email_confirmed_at.is_(None))
+        user.email_confirmed_at = utcnow()
+        audit.record_event(audit.USER_EMAIL_CONFIRMED, actor=user, target=user, detail=user.email)
+    else:
+        _change_email(user, new_email)
     db.session.commit()
-    return user, False
+    return user, new_email is not None
+
+
+def _hold_if_unchanged(user: User, *unchanged: ColumnElement[bool]) -> None:
+    """Hold the user's row until commit, if the state a link was made for still holds.
+
+    Two parallel uses of one link both pass the token check, so the database
+    checks again, with an UPDATE that changes nothing but holds the row: the
+    second use waits until the first commits (PostgreSQL's row lock, SQLite's
+    write lock), then finds the state changed and nothing to hold: BadLink("used").
+    The link's change is then made as any other, so shared_models.versions sees it.
+    """
+    held = db.session.execute(
+        update(User)
+        .where(User.id == user.id, *unchanged)
+        .values(id=User.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if held != 1:
+        db.session.rollback()
+        raise BadLink("used")
 
 
 # An unconfirmed account lives as long as the link that confirms it: after that nobody
@@ -311,23 +366,62 @@ def _dummy_hash() -> str:
     return current_app.config["_INKPOT_DUMMY_HASH"]
 
 
-def change_password(
-    user: User, current_password: str, new_password: str, keep_session: str | None = None
-) -> None:
-    """Change the password and end every other session (remember-me cookies included).
+def check_current_password(user: User, password: str) -> None:
+    """Raise RuleViolation unless this is the user's password; a wrong one is audited.
 
-    `keep_session` is the id of the session asking, which stays signed in.
-    A wrong current password is audited, as a failed sign-in is.
+    For the forms of a signed-in user that ask for it again: whoever holds a
+    copy of the session must not get what only the password should give.
     """
-    if not check_password_hash(user.password_hash, current_password):
+    if not check_password_hash(user.password_hash, password):
         audit.record_event(audit.USER_PASSWORD_CHANGE_FAILED, actor=user, target=user)
         db.session.commit()
         raise RuleViolation(N_("That is not your current password."), field="current_password")
+
+
+def change_password(
+    user: User, current_password: str, new_password: str, keep_session: str | None = None
+) -> list[ApiToken]:
+    """Set a new password, ending every other session and revoking the API tokens; commits.
+
+    `keep_session` is the id of the session asking, which stays signed in (the
+    others end, remember-me cookies included). Pending reset and email-change
+    links die with the old password. Returns the tokens revoked, for the page
+    to list.
+    """
+    check_current_password(user, current_password)
     check_new_password(new_password, field="new_password")
     user.password_hash = _hash_password(new_password)
-    sessions.end_sessions(user, keep=keep_session)
+    revoked = _evict_everyone_else(user, keep_session)
     audit.record_event(audit.USER_PASSWORD_CHANGED, actor=user, target=user)
     db.session.commit()
+    return revoked
+
+
+def _evict_everyone_else(user: User, keep_session: str | None = None) -> list[ApiToken]:
+    """What a new password takes from whoever knew the old one: their sessions and tokens.
+
+    (Their reset and email-change links die with the old password hash.)
+    """
+    sessions.end_sessions(user, keep=keep_session)
+    return api_tokens.revoke_every_token(user)
+
+
+def create_api_token(
+    user: User, name: str, scope: str, current_password: str
+) -> tuple[ApiToken, str]:
+    """The tokens form: make a token, shown once; a write token asks for the password first.
+
+    A write token can change and delete everything the account has, and it
+    outlives any session, so a copy of a session must not be enough to make one.
+    (api_tokens.create_token makes one outright, for the command line and tests.)
+    """
+    if scope == TokenScope.WRITE:
+        if not current_password:
+            raise RuleViolation(
+                N_("Enter your password to make a write token."), field="current_password"
+            )
+        check_current_password(user, current_password)
+    return api_tokens.create_token(user, name, scope)
 
 
 def request_password_reset(email: str) -> None:
@@ -349,21 +443,25 @@ def check_reset_token(token: str) -> User:
     return user
 
 
-def reset_password(token: str, new_password: str) -> User:
-    """Set a new password from a reset link and end every session; commits.
+def reset_password(token: str, new_password: str) -> list[ApiToken]:
+    """Set a new password from a reset link, end every session, revoke the API tokens; commits.
 
     The link proves the address too, so an unconfirmed account is confirmed.
+    Of two parallel uses of one link, one sets its password and the other gets
+    BadLink("used"). Returns the tokens revoked, for the page to list.
     """
     user = check_reset_token(token)
     check_new_password(new_password, field="new_password")
-    user.password_hash = _hash_password(new_password)
-    sessions.end_sessions(user)
+    new_hash = _hash_password(new_password)
+    _hold_if_unchanged(user, User.password_hash == user.password_hash)
+    user.password_hash = new_hash
+    revoked = _evict_everyone_else(user)
     if not user.is_confirmed:
         user.email_confirmed_at = utcnow()
         audit.record_event(audit.USER_EMAIL_CONFIRMED, actor=user, target=user, detail=user.email)
     audit.record_event(audit.USER_PASSWORD_RESET, actor=user, target=user)
     db.session.commit()
-    return user
+    return revoked
 
 
 def request_email_change(user: User, new_email: str, current_password: str) -> None:
@@ -372,10 +470,7 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
     An address that has an account already gets a note instead, and the answer
     is the same, so the form cannot be used to find out who has an account.
     """
-    if not check_password_hash(user.password_hash, current_password):
-        audit.record_event(audit.USER_PASSWORD_CHANGE_FAILED, actor=user, target=user)
-        db.session.commit()
-        raise RuleViolation(N_("That is not your current password."), field="current_password")
+    check_current_password(user, current_password)
     new_email = check_email(new_email, field="new_email")
     if new_email == user.email:
         raise RuleViolation(N_("That is already your email address."), field="new_email")
@@ -387,23 +482,21 @@ def request_email_change(user: User, new_email: str, current_password: str) -> N
     db.session.commit()
 
 
-def _change_email(token: str) -> User:
+def _change_email(user: User, new_email: str) -> None:
     """Apply an email change from the link sent to the new address, and tell the old one."""
-    user, data = tokens.read_token(tokens.CHANGE_EMAIL, token)
-    new_email = data["new_email"]
-    if user.is_suspended:
-        raise BadLink("invalid")
-    if get_user_by_email(new_email) is not None:
-        raise BadLink("taken")
     old_email = user.email
-    user.email = new_email
-    user.email_confirmed_at = utcnow()
+    _hold_if_unchanged(user, User.email == old_email, User.password_hash == user.password_hash)
+    user.email, user.email_confirmed_at = new_email, utcnow()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Someone signed up with the address since the link was checked.
+        db.session.rollback()
+        raise BadLink("taken") from None
     audit.record_event(
         audit.USER_EMAIL_CHANGED, actor=user, target=user, detail=f"{old_email} → {new_email}"
     )
     outbox.queue_email(EmailKind.EMAIL_CHANGED, old_email, user, new_email=new_email)
-    db.session.commit()
-    return user
 
 
 def set_language(user: User, language_tag: str) -> None:
@@ -450,8 +543,8 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
 
     Admin rights never go to a password this call did not set: whoever signed up
     with the address (perhaps someone expecting it to become an admin's) loses
-    that password and every session, and the account is active and confirmed.
-    Returns (user, created).
+    that password, every session and every API token, and the account is active
+    and confirmed. Returns (user, created).
     """
     check_new_password(password)
     user = get_user_by_email(email)
@@ -460,7 +553,7 @@ def create_admin(email: str, password: str) -> tuple[User, bool]:
         user = sign_up(_username_from_email(email), email, password, confirmed=True)
     else:
         user.password_hash = _hash_password(password)
-        sessions.end_sessions(user)
+        _evict_everyone_else(user)
         user.is_suspended = False
         # Whoever runs the command vouches for the address.
         if not user.is_confirmed:

@@ -8,7 +8,7 @@ keeps only a hash, so the token is shown once, when it is made.
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -16,7 +16,15 @@ from sqlalchemy.orm import joinedload
 from shared_models import audit
 from shared_models.database import db
 from shared_models.errors import N_, RuleViolation
-from shared_models.models import API_TOKEN_NAME_MAX, ApiToken, TokenScope, User, as_utc, utcnow
+from shared_models.models import (
+    API_TOKEN_NAME_MAX,
+    ApiToken,
+    RevokedBecause,
+    TokenScope,
+    User,
+    as_utc,
+    utcnow,
+)
 from shared_models.text_rules import check_text
 
 TOKEN_PREFIX = "inkpot_"
@@ -25,6 +33,8 @@ TOKEN_PATTERN = re.compile(rf"{TOKEN_PREFIX}[A-Za-z0-9_-]{{43}}", re.ASCII)
 LAST_USED_PRECISION = timedelta(minutes=5)
 # Enough for every script and machine a writer has; more is a sign of tokens left behind.
 MAX_LIVE_TOKENS = 20
+# How long the tokens page offers to make again the tokens a new password revoked.
+REMAKE_OFFER_LASTS = timedelta(days=30)
 
 
 def _hash(secret: str) -> str:
@@ -81,11 +91,58 @@ def owned_token(user: User, token_id: int) -> ApiToken | None:
 
 def revoke_token(user: User, token: ApiToken) -> None:
     """Stop the token working, for good; commit."""
-    token.revoked_at = utcnow()
+    _revoke(user, token, RevokedBecause.OWNER, utcnow())
+    db.session.commit()
+
+
+def revoke_every_token(user: User) -> list[ApiToken]:
+    """Revoke all the user's live tokens, because their password changed; the caller commits.
+
+    Whoever knew the old password could have made one, and a token outlives any
+    session. Returns the tokens revoked.
+    """
+    revoked, now = live_tokens(user), utcnow()
+    for token in revoked:
+        _revoke(user, token, RevokedBecause.PASSWORD_CHANGED, now)
+    return revoked
+
+
+def _revoke(user: User, token: ApiToken, because: RevokedBecause, moment: datetime) -> None:
+    token.revoked_at, token.revoked_because = moment, because
     audit.record_event(
         audit.TOKEN_REVOKED, actor=user, target=token, detail=f"{token.name} ({token.scope})"
     )
-    db.session.commit()
+
+
+def tokens_to_make_again(user: User) -> list[ApiToken]:
+    """The tokens the user's last new password revoked, for the tokens page to offer again.
+
+    Offered for a while, and only while no live token has the same name.
+    """
+    last_change = (
+        select(func.max(ApiToken.revoked_at))
+        .where(
+            ApiToken.user_id == user.id,
+            ApiToken.revoked_because == RevokedBecause.PASSWORD_CHANGED,
+        )
+        .scalar_subquery()
+    )
+    live_names = select(ApiToken.name).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
+    )
+    return list(
+        db.session.execute(
+            select(ApiToken)
+            .where(
+                ApiToken.user_id == user.id,
+                ApiToken.revoked_because == RevokedBecause.PASSWORD_CHANGED,
+                ApiToken.revoked_at == last_change,
+                ApiToken.revoked_at > utcnow() - REMAKE_OFFER_LASTS,
+                ApiToken.name.not_in(live_names),
+            )
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        ).scalars()
+    )
 
 
 def authenticate(secret: str) -> ApiToken | None:

@@ -67,6 +67,14 @@ class TokenScope(enum.StrEnum):
     WRITE = "write"
 
 
+class RevokedBecause(enum.StrEnum):
+    """Why an API token stopped working."""
+
+    OWNER = "owner"  # its owner revoked it
+    # A new password (changed or reset) revokes every token, in case someone else made one.
+    PASSWORD_CHANGED = "password_changed"
+
+
 class User(db.Model):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('user', 'admin')", name="role"),)
@@ -163,7 +171,10 @@ class ApiToken(db.Model):
     """
 
     __tablename__ = "api_tokens"
-    __table_args__ = (CheckConstraint("scope IN ('read', 'write')", name="scope"),)
+    __table_args__ = (
+        CheckConstraint("scope IN ('read', 'write')", name="scope"),
+        CheckConstraint("revoked_because IN ('owner', 'password_changed')", name="revoked_because"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -174,6 +185,8 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A RevokedBecause; the tokens page offers to make again those a new password revoked.
+    revoked_because: Mapped[str | None] = mapped_column(String(20))
 
     user: Mapped[User] = relationship(back_populates="api_tokens")
 

@@ -5,7 +5,13 @@ confirmation token can never pass for a reset token. It also carries a
 fingerprint of the account state its use changes (the password hash for a
 reset, the address and its confirmation for the others): once used, or once
 that state changes any other way, the fingerprint no longer matches and the
-token is dead, with nothing stored to remember it by.
+token is dead, with nothing stored to remember it by. An email change's token
+is bound to the password hash as well, so a new password ends every pending
+email change: whoever asked for one with the old password gets nothing.
+
+Reading a token only says it was live when read: two requests may read the same
+one at once. The change it makes is written as a compare-and-set on the same
+state (shared_models.accounts), so only one of them acts.
 """
 
 import hashlib
@@ -42,7 +48,7 @@ RESET_PASSWORD = Purpose(
 CHANGE_EMAIL = Purpose(
     "change-email",
     timedelta(hours=24),
-    lambda user, data: f"{user.email}\n{data['new_email']}",
+    lambda user, data: f"{user.email}\n{data['new_email']}\n{user.password_hash}",
 )
 
 

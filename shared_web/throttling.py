@@ -8,6 +8,7 @@ cannot all pass while the count is still low.
 from flask import Blueprint, current_app, request
 from flask_login import current_user
 
+from shared_models import accounts
 from shared_models.accounts import normalize_email
 from shared_models.models import EMAIL_MAX
 from shared_web.bearer import SAFE_METHODS, caller_key
@@ -20,8 +21,21 @@ def configured_limit(name: str):
 
 
 def submitted_account() -> str:
-    """Key failed sign-ins by the email they name, the way accounts looks it up."""
-    return "account:" + normalize_email(request.form.get("email", ""))[:EMAIL_MAX]
+    """Key sign-ins by the email they name, the way accounts looks it up."""
+    return _account_key(request.form.get("email", ""))
+
+
+def linked_account() -> str:
+    """Key the password tries at a confirmation link by the account it names, as sign-ins are."""
+    try:
+        user, _ = accounts.check_confirmation_link(request.view_args["token"])
+    except accounts.BadLink:
+        return _account_key("")
+    return _account_key(user.email)
+
+
+def _account_key(email: str) -> str:
+    return "account:" + normalize_email(email)[:EMAIL_MAX]
 
 
 def signed_in_account() -> str:
@@ -60,18 +74,46 @@ def mail_recipient() -> str:
     return "recipient:" + normalize_email(address)[:EMAIL_MAX]
 
 
-def _shared_limits(view, scope: str, per_client: str, per_key: str, key_func):
+def _shared_limits(view, scope: str, per_client: str, per_key: str, key_func, exempt_when=None):
     """Count POSTs to the view per client address and per key_func's key.
 
-    Every view throttled with the same scope adds to the same two counts.
+    Every view throttled with the same scope adds to the same two counts; a
+    POST for which `exempt_when` answers true neither counts nor is refused.
     """
     by_key = limiter.shared_limit(
-        configured_limit(per_key), scope=f"{scope}-per-key", key_func=key_func, methods=["POST"]
+        configured_limit(per_key),
+        scope=f"{scope}-per-key",
+        key_func=key_func,
+        methods=["POST"],
+        exempt_when=exempt_when,
     )
     by_client = limiter.shared_limit(
-        configured_limit(per_client), scope=f"{scope}-per-client", methods=["POST"]
+        configured_limit(per_client),
+        scope=f"{scope}-per-client",
+        methods=["POST"],
+        exempt_when=exempt_when,
     )
     return by_client(by_key(view))
+
+
+def throttle_sign_in(account_key):
+    """Count every POST that checks an account's password to sign in, per client and per account.
+
+    `account_key` says which account a POST is for. The sign-in form and the
+    confirmation link's page share the two counts, so one account gets one
+    budget of guesses, wherever they are made.
+    """
+
+    def throttle(view):
+        return _shared_limits(
+            view,
+            "sign-in",
+            "LOGIN_RATE_LIMIT_PER_CLIENT",
+            "LOGIN_RATE_LIMIT_PER_ACCOUNT",
+            account_key,
+        )
+
+    return throttle
 
 
 def throttle_mail(view):
@@ -84,11 +126,18 @@ def throttle_mail(view):
     )
 
 
-def throttle_password_checks(view):
-    """Count every POST to a form that checks the current password, per client and per account.
+def submits_no_password() -> bool:
+    """A POST without a current password to check, such as "Sign out everywhere else"."""
+    return not request.form.get("current_password")
 
-    The password and email change forms share these counts: a stolen session
-    gets one budget of guesses, not one per form.
+
+def throttle_password_checks(view):
+    """Count every POST that checks the current password, per client and per account.
+
+    The forms that check it share these counts: a stolen session gets one budget
+    of guesses, not one per form. A POST that submits no password checks none,
+    so it is not counted, and a thief who spent the budget cannot stop the
+    owner's own session from signing the others out.
     """
     return _shared_limits(
         view,
@@ -96,4 +145,5 @@ def throttle_password_checks(view):
         "PASSWORD_CHANGE_RATE_LIMIT",
         "PASSWORD_CHANGE_RATE_LIMIT",
         signed_in_account,
+        exempt_when=submits_no_password,
     )

@@ -209,6 +209,36 @@ def test_change_password_replaces_the_password_and_ends_other_sessions(writer):
     assert "user.password_changed" in actions()
 
 
+def test_a_new_password_revokes_every_api_token_and_ends_pending_email_changes(writer):
+    from shared_models import api_tokens, tokens
+
+    script, secret = api_tokens.create_token(writer, "Script", "write")
+    api_tokens.revoke_token(writer, api_tokens.create_token(writer, "Gone", "read")[0])
+    change = tokens.make_token(tokens.CHANGE_EMAIL, writer, new_email="moved@example.com")
+
+    revoked = accounts.change_password(writer, PASSWORD, NEW_PASSWORD)
+
+    assert revoked == [script]
+    assert api_tokens.authenticate(secret) is None
+    assert [token.name for token in api_tokens.tokens_to_make_again(writer)] == ["Script"]
+    assert actions().count("token.revoked") == 2  # the one revoked before, and this one
+    with pytest.raises(accounts.BadLink) as dead:
+        accounts.check_confirmation_link(change)
+    assert dead.value.reason == "used"
+
+
+def test_a_write_token_asks_for_the_password_and_a_read_token_does_not(writer):
+    with pytest.raises(RuleViolation) as refused:
+        accounts.create_api_token(writer, "Script", "write", "")
+    assert refused.value.field == "current_password"
+    with pytest.raises(RuleViolation):
+        accounts.create_api_token(writer, "Script", "write", "wrong-password")
+    assert actions()[-1] == "user.password_change_failed"
+
+    assert accounts.create_api_token(writer, "Script", "write", PASSWORD)[0].scope == "write"
+    assert accounts.create_api_token(writer, "Reader", "read", "")[0].scope == "read"
+
+
 @pytest.mark.parametrize(
     ("current", "new", "field"),
     [("wrong-password", NEW_PASSWORD, "current_password"), (PASSWORD, "short", "new_password")],
@@ -322,13 +352,17 @@ def test_create_admin_promotes_an_existing_user_with_the_password_it_sets(writer
 
 
 def test_promoting_never_leaves_the_old_password_or_its_sessions_working(writer):
+    from shared_models import api_tokens
+
     # Someone signed up with the address an operator meant for a future admin.
     session = sessions.start_session(writer, remember=True)
+    _, secret = api_tokens.create_token(writer, "Squatter's script", "write")
 
     accounts.create_admin("writer@example.com", NEW_PASSWORD)
 
     assert accounts.authenticate("writer@example.com", PASSWORD) is None
     assert sessions.load_user_for_session(session) is None
+    assert api_tokens.authenticate(secret) is None
 
 
 def test_promoting_a_suspended_user_reactivates_them(writer, admin):

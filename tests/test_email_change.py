@@ -47,13 +47,31 @@ def test_asking_sends_a_link_to_the_new_address_and_changes_nothing_yet(
     assert "24 hours" in email.text
 
 
-def test_opening_the_link_changes_the_address_and_tells_the_old_one(
+def test_opening_the_link_asks_for_the_password_and_changes_nothing(
+    app, writer, client, find_user, audit_events
+):
+    client.submit("/dashboard/account/email", CHANGE)
+    link = Outbox.of(app).last(to="new.writer@example.com").path("/confirm/")
+
+    # A mail scanner at the new address, and the owner in a browser signed in or not.
+    for browser in (app.test_client(), client, app.test_client()):
+        page = browser.get(link)
+        assert page.status_code == 200
+        assert "Confirm your new email address" in main_text(page)
+        assert "new.writer@example.com" in main_text(page)
+        assert form_value(page, "password") == ""
+    assert find_user("writer").email == "writer@example.com"
+    assert "user.email_changed" not in [event[0] for event in audit_events()]
+    assert len(Outbox.of(app).emails(to="writer@example.com")) == 0
+
+
+def test_the_link_with_the_password_changes_the_address_and_tells_the_old_one(
     client, app, writer, find_user, audit_events
 ):
     client.submit("/dashboard/account/email", CHANGE)
     link = Outbox.of(app).last(to="new.writer@example.com").path("/confirm/")
 
-    response = client.get(link)
+    response = client.submit(link, {"password": PASSWORD})
 
     assert redirect_target(response)[0] == "/dashboard/"
     assert "Your email address is now new.writer@example.com." in main_text(
@@ -76,15 +94,62 @@ def test_opening_the_link_changes_the_address_and_tells_the_old_one(
     assert other.login("new.writer@example.com").status_code == 302
 
 
+def test_a_wrong_password_at_the_link_is_refused(client, app, writer, find_user, audit_events):
+    client.submit("/dashboard/account/email", CHANGE)
+    link = Outbox.of(app).last(to="new.writer@example.com").path("/confirm/")
+
+    response = app.test_client().submit(link, {"password": "not-my-password"})
+
+    assert response.status_code == 200
+    assert field_has_error(response, "password")
+    assert find_user("writer").email == "writer@example.com"
+    assert ("user.login_failed", "writer", "writer@example.com") in audit_events()
+
+
+def test_the_link_asks_for_the_password_of_the_account_that_moves(
+    client, app, writer, make_user, find_user
+):
+    """Another account's password, even the signed-in one's, does not move this one."""
+    make_user("other", password="others-password")
+    client.submit("/dashboard/account/email", CHANGE)
+    link = Outbox.of(app).last(to="new.writer@example.com").path("/confirm/")
+    other = app.test_client()
+    assert AuthActions(other).login("other@example.com", "others-password").status_code == 302
+
+    response = other.submit(link, {"password": "others-password"})
+
+    assert response.status_code == 200
+    assert field_has_error(response, "password")
+    assert find_user("writer").email == "writer@example.com"
+    assert find_user("other").email == "other@example.com"
+
+
+def test_an_account_moved_onto_someone_elses_address_is_not_theirs_by_a_click(
+    app, make_user, find_user
+):
+    """An attacker moves their account to the victim's address; the victim's scanner opens it."""
+    make_user("mallory", password="mallorys-password")
+    attacker = app.test_client()
+    AuthActions(attacker).login("mallory@example.com", "mallorys-password")
+    attacker.submit(
+        "/dashboard/account/email",
+        {"new_email": "victim@example.com", "current_password": "mallorys-password"},
+    )
+    link = Outbox.of(app).last(to="victim@example.com").path("/confirm/")
+
+    assert app.test_client().get(link).status_code == 200  # the scanner
+
+    assert find_user("mallory").email == "mallory@example.com"
+
+
 def test_the_link_works_once(client, app, writer):
     client.submit("/dashboard/account/email", CHANGE)
     link = Outbox.of(app).last(to="new.writer@example.com").path("/confirm/")
-    client.get(link)
+    client.submit(link, {"password": PASSWORD})
 
-    again = client.get(link)
-
-    assert again.status_code == 400
-    assert "This link has been used already" in main_text(again)
+    for again in (client.get(link), client.submit(link, {"password": PASSWORD})):
+        assert again.status_code == 400
+        assert "This link has been used already" in main_text(again)
 
 
 def test_a_wrong_current_password_changes_nothing_and_is_audited(client, app, writer, audit_events):
@@ -132,9 +197,8 @@ def test_an_address_taken_before_the_link_is_opened_is_not_given_twice(
     link = Outbox.of(app).last(to="new.writer@example.com").path("/confirm/")
     make_user("quicker", email="new.writer@example.com")
 
-    response = client.get(link)
-
-    assert response.status_code == 400
-    assert "That address belongs to another account" in main_text(response)
-    assert parse(response).find("a", href="/dashboard/account/email") is not None
+    for response in (client.get(link), client.submit(link, {"password": PASSWORD})):
+        assert response.status_code == 400
+        assert "That address belongs to another account" in main_text(response)
+        assert parse(response).find("a", href="/dashboard/account/email") is not None
     assert find_user("writer").email == "writer@example.com"

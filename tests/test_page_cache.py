@@ -197,7 +197,7 @@ def test_a_confirmed_address_puts_the_site_on_the_home_page(
     make_post(find_user("newcomer").id, "Hello from a newcomer")
     what_readers_see(client, reader, ["/"])
 
-    client.get(auth.outbox.last(to="newcomer@example.com").path("/confirm/"))
+    auth.confirm(auth.outbox.last(to="newcomer@example.com").path("/confirm/"))
 
     assert everyone_sees(what_readers_see(client, reader, ["/"]), "Hello from a newcomer")
 

@@ -316,6 +316,9 @@ def test_the_token_pages_render_the_same_html_in_both_layouts(apps, seeded, lang
 
     with apps["functional"].app_context():
         ada = db.session.execute(db.select(User).where(User.username == "ada")).scalar_one()
+        # Revoked by a new password, so the pages offer to make it again.
+        api_tokens.create_token(ada, "Old script", "write")
+        api_tokens.revoke_every_token(ada)
         laptop, _ = api_tokens.create_token(ada, "Laptop script", "write")
         # A day earlier, so no other token on the pages shares its second.
         laptop.created_at = SESSION_TIME - timedelta(days=1)
@@ -346,6 +349,7 @@ def test_the_token_pages_render_the_same_html_in_both_layouts(apps, seeded, lang
 
     assert made["functional"][0] == 200
     assert "Laptop script" in made["functional"][1]
+    assert "Old script" in made["functional"][1]
     assert "SECRET" in made["functional"][2]
     assert made["functional"] == made["divisional"]
 
@@ -395,11 +399,16 @@ def test_pages_behind_emailed_links_render_the_same_html_in_both_layouts(apps, s
         ada = accounts.get_user_by_email("ada@example.com")
         reset = tokens.make_token(tokens.RESET_PASSWORD, ada)
         used = tokens.make_token(tokens.CONFIRM_EMAIL, ada)  # ada is confirmed already
-    pages = render_everywhere(
-        apps, [f"/password/reset/{reset}", f"/confirm/{used}"], language=language
-    )
+        change = tokens.make_token(tokens.CHANGE_EMAIL, ada, new_email="ada.new@example.com")
+        newcomer = accounts.sign_up("newcomer", "newcomer@example.com", DEMO_PASSWORD)
+        confirm = tokens.make_token(tokens.CONFIRM_EMAIL, newcomer)
+    # Opening a confirmation link changes nothing, so both layouts can draw the same one.
+    urls = [f"/password/reset/{reset}", f"/confirm/{used}", f"/confirm/{change}"]
+    pages = render_everywhere(apps, [*urls, f"/confirm/{confirm}"], language=language)
     assert pages["functional"][f"/password/reset/{reset}"][0] == 200
     assert pages["functional"][f"/confirm/{used}"][0] == 400
+    assert pages["functional"][f"/confirm/{change}"][0] == 200
+    assert pages["functional"][f"/confirm/{confirm}"][0] == 200
     assert_same_pages(pages)
 
 

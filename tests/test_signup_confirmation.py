@@ -2,9 +2,9 @@
 
 import pytest
 
-from tests.support.clients import PASSWORD
+from tests.support.clients import PASSWORD, AuthActions
 from tests.support.mail import Outbox
-from tests.support.pages import form_value, main_text, parse, redirect_target
+from tests.support.pages import field_has_error, form_value, main_text, parse, redirect_target
 
 
 @pytest.fixture
@@ -30,30 +30,92 @@ def test_sign_up_emails_a_confirmation_link_in_a_text_and_an_html_part(auth, out
     assert "<p>Hi newcomer,</p>" in email.html
 
 
-def test_the_confirmation_link_signs_in_confirms_and_is_audited(
+def test_opening_the_confirmation_link_asks_for_the_password_and_changes_nothing(
     client, auth, outbox, find_user, audit_events
 ):
     auth.signup("newcomer", confirm=False)
+    link = outbox.last().path("/confirm/")
 
-    response = client.get(outbox.last().path("/confirm/"))
+    # A mail scanner that follows every link, as often as it likes.
+    pages = [client.get(link) for _ in range(3)]
+
+    for page in pages:
+        assert page.status_code == 200
+        assert page.headers["Referrer-Policy"] == "no-referrer"
+        assert form_value(page, "password") == ""
+        assert "newcomer@example.com" in main_text(page)
+        (form,) = [f for f in parse(page).find_all("form") if f.find("input", name="password")]
+        assert form.attrs["method"] == "post"
+        assert form.attrs["action"] == link
+        assert form.find("input", name="csrf_token") is not None
+    assert not find_user("newcomer").is_confirmed
+    assert client.get("/dashboard/").status_code == 302
+    assert "user.email_confirmed" not in [event[0] for event in audit_events()]
+
+
+def test_the_confirmation_link_with_the_password_confirms_signs_in_and_is_audited(
+    client, auth, outbox, find_user, audit_events
+):
+    auth.signup("newcomer", confirm=False)
+    link = outbox.last().path("/confirm/")
+
+    response = client.submit(link, {"password": PASSWORD})
 
     assert redirect_target(response)[0] == "/dashboard/"
-    assert client.get("/dashboard/").status_code == 200
+    assert "Welcome to Inkpot!" in main_text(client.get("/dashboard/"))
     assert find_user("newcomer").is_confirmed
     assert ("user.email_confirmed", "newcomer", "newcomer@example.com") in audit_events()
+
+
+def test_a_wrong_password_at_the_confirmation_link_is_refused_and_audited(
+    client, auth, outbox, find_user, audit_events
+):
+    auth.signup("newcomer", confirm=False)
+    link = outbox.last().path("/confirm/")
+
+    response = client.submit(link, {"password": "not-the-password"})
+
+    assert response.status_code == 200
+    assert field_has_error(response, "password")
+    assert "That is not the password of this account." in main_text(response)
+    assert form_value(response, "password") == ""
+    assert not find_user("newcomer").is_confirmed
+    assert client.get("/dashboard/").status_code == 302
+    assert ("user.login_failed", "newcomer", "newcomer@example.com") in audit_events()
+    # The link still works for the right password.
+    assert redirect_target(client.submit(link, {"password": PASSWORD}))[0] == "/dashboard/"
+
+
+def test_an_address_someone_else_signed_up_with_is_not_theirs_by_a_click(app, outbox, find_user):
+    """An attacker signs up with the victim's address; the victim's mail scanner opens the link."""
+    attacker = AuthActions(app.test_client())
+    attacker.signup(
+        "mallory", email="victim@example.com", password="mallorys-password", confirm=False
+    )
+    link = outbox.last(to="victim@example.com").path("/confirm/")
+
+    assert app.test_client().get(link).status_code == 200  # the scanner
+    app.test_client().get(link, headers={"User-Agent": "Link preview"})
+
+    assert not find_user("mallory").is_confirmed
+    signed_in = attacker.login("victim@example.com", "mallorys-password")
+    assert signed_in.status_code == 200
+    assert "Confirm your email address first" in main_text(signed_in)
+    # The owner of the address, who does not know the attacker's password, cannot confirm either.
+    assert app.test_client().submit(link, {"password": PASSWORD}).status_code == 200
+    assert not find_user("mallory").is_confirmed
 
 
 def test_a_confirmation_link_works_once(client, auth, outbox):
     auth.signup("newcomer", confirm=False)
     link = outbox.last().path("/confirm/")
-    client.get(link)
+    client.submit(link, {"password": PASSWORD})
     auth.logout()
 
-    again = client.get(link)
-
-    assert again.status_code == 400
-    assert "This link has been used already" in main_text(again)
-    assert parse(again).find("a", href="/confirm/resend") is not None
+    for again in (client.get(link), client.submit(link, {"password": PASSWORD})):
+        assert again.status_code == 400
+        assert "This link has been used already" in main_text(again)
+        assert parse(again).find("a", href="/confirm/resend") is not None
     assert client.get("/dashboard/").status_code == 302
 
 
@@ -79,7 +141,8 @@ def test_an_unconfirmed_account_is_told_to_confirm_and_offered_the_link_again(cl
     client.submit("/confirm/resend", {"email": "newcomer@example.com"})
     emails = Outbox.of(app).emails(to="newcomer@example.com")
     assert len(emails) == 2
-    assert redirect_target(client.get(emails[-1].path("/confirm/")))[0] == "/dashboard/"
+    link = emails[-1].path("/confirm/")
+    assert redirect_target(client.submit(link, {"password": PASSWORD}))[0] == "/dashboard/"
 
 
 def test_a_wrong_password_for_an_unconfirmed_account_gets_the_usual_answer(client, make_user):
@@ -105,7 +168,7 @@ def test_confirming_makes_the_site_public(client, auth, outbox, make_post, find_
     make_post(find_user("newcomer").id, "Hello")
     assert client.get("/sites/newcomer/hello").status_code == 404
 
-    client.get(outbox.last().path("/confirm/"))
+    client.submit(outbox.last().path("/confirm/"), {"password": PASSWORD})
 
     assert client.get("/sites/newcomer/hello").status_code == 200
     assert "Hello" in main_text(client.get("/"))

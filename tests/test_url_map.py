@@ -4,7 +4,7 @@
 ROUTES = {
     ("home", "/", frozenset({"GET"})),
     ("home", "/signup", frozenset({"GET", "POST"})),
-    ("home", "/confirm/<token>", frozenset({"GET"})),
+    ("home", "/confirm/<token>", frozenset({"GET", "POST"})),
     ("home", "/confirm/resend", frozenset({"GET", "POST"})),
     ("home", "/login", frozenset({"GET", "POST"})),
     ("home", "/logout", frozenset({"POST"})),

@@ -123,7 +123,7 @@ def account():
         return redirect(url_for("control_panel.account"))
     if form.validate_on_submit():
         try:
-            accounts.change_password(
+            revoked = accounts.change_password(
                 current_user,
                 form.current_password.data,
                 form.new_password.data,
@@ -133,6 +133,14 @@ def account():
             form.reject(violation)
         else:
             flash(_("Your password is changed. Other sessions are signed out."), "success")
+            if revoked:
+                message = ngettext(
+                    "%(num)d API token is revoked too: the API tokens page lists it to make again.",
+                    "%(num)d API tokens are revoked too: the API tokens page lists them to make "
+                    "again.",
+                    len(revoked),
+                )
+                flash(message, "info")
             return redirect(url_for("control_panel.account"))
     return render_template(
         "control_panel/account.html",
@@ -170,14 +178,16 @@ def change_email():
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
+@throttle_password_checks
 def tokens():
     """Make an API token, shown once; see and revoke the others."""
-    form = TokenForm()
+    # A "make again" link fills the form in with a revoked token's name and scope.
+    form = TokenForm(name=request.args.get("name"), scope=request.args.get("scope", "read"))
     new_token = secret = None
     if form.validate_on_submit():
         try:
-            new_token, secret = api_tokens.create_token(
-                current_user, form.name.data, form.scope.data
+            new_token, secret = accounts.create_api_token(
+                current_user, form.name.data, form.scope.data, form.current_password.data
             )
         except RuleViolation as violation:
             form.reject(violation)
@@ -193,6 +203,7 @@ def tokens():
             "control_panel/tokens.html",
             form=form,
             tokens=api_tokens.live_tokens(current_user),
+            to_make_again=api_tokens.tokens_to_make_again(current_user),
             new_token=new_token,
             secret=secret,
         )

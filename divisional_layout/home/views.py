@@ -2,17 +2,30 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from divisional_layout.home import bp
-from divisional_layout.home.forms import EmailLinkForm, LoginForm, NewPasswordForm, SignupForm
+from divisional_layout.home.forms import (
+    ConfirmAddressForm,
+    EmailLinkForm,
+    LoginForm,
+    NewPasswordForm,
+    SignupForm,
+)
 from shared_models import RuleViolation, accounts, queries
 from shared_models.tokens import CONFIRM_EMAIL
 from shared_web import languages
 from shared_web.auth import sign_in, sign_out
 from shared_web.extensions import limiter
 from shared_web.redirects import safe_next_path
-from shared_web.throttling import configured_limit, submitted_account, throttle_mail
+from shared_web.throttling import (
+    configured_limit,
+    linked_account,
+    submitted_account,
+    throttle_mail,
+    throttle_sign_in,
+)
 
 # A page whose URL holds a token names no other page in its Referer header.
 NO_REFERRER = {"Referrer-Policy": "no-referrer"}
@@ -55,21 +68,36 @@ def signup():
     return render_template("home/signup.html", form=form)
 
 
-@bp.get("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@throttle_sign_in(linked_account)
 def confirm_email(token):
-    """Confirm an address from the link emailed to it, then sign in."""
+    """Confirm an address from the link emailed to it, with the account's password; sign in."""
     try:
-        user, new_address = accounts.confirm_address(token)
+        user, new_email = accounts.check_confirmation_link(token)
     except accounts.BadLink as bad_link:
         return bad_link_page(bad_link, "home.resend_confirmation")
-    sign_out()
-    sign_in(user)
-    if new_address:
-        flash(_("Your email address is now %(email)s.", email=user.email), "success")
-    else:
-        address = url_for("sites.front_page", site_slug=user.site.slug)
-        flash(_("Welcome to Inkpot! Your site lives at %(address)s.", address=address), "success")
-    return redirect(url_for("control_panel.dashboard"))
+    form = ConfirmAddressForm()
+    if form.validate_on_submit():
+        try:
+            user, new_address = accounts.confirm_address(token, form.password.data)
+        except accounts.BadLink as bad_link:
+            return bad_link_page(bad_link, "home.resend_confirmation")
+        except RuleViolation as violation:
+            form.reject(violation)
+        else:
+            sign_out()
+            sign_in(user)
+            if new_address:
+                flash(_("Your email address is now %(email)s.", email=user.email), "success")
+            else:
+                address = url_for("sites.front_page", site_slug=user.site.slug)
+                message = _("Welcome to Inkpot! Your site lives at %(address)s.", address=address)
+                flash(message, "success")
+            return redirect(url_for("control_panel.dashboard"))
+    page = render_template(
+        "home/confirm_email.html", form=form, token=token, user=user, new_email=new_email
+    )
+    return page, NO_REFERRER
 
 
 @bp.route("/confirm/resend", methods=["GET", "POST"])
@@ -89,10 +117,7 @@ def resend_confirmation():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(configured_limit("LOGIN_RATE_LIMIT_PER_CLIENT"), methods=["POST"])
-@limiter.limit(
-    configured_limit("LOGIN_RATE_LIMIT_PER_ACCOUNT"), key_func=submitted_account, methods=["POST"]
-)
+@throttle_sign_in(submitted_account)
 def login():
     """Sign in, then go where the visitor was headed (same-site paths only)."""
     next_path = safe_next_path(request.args.get("next"))
@@ -145,7 +170,7 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token):
-    """Set a new password from the link emailed for it; every session ends."""
+    """Set a new password from the link emailed for it; every session ends, every API token too."""
     try:
         accounts.check_reset_token(token)
     except accounts.BadLink as bad_link:
@@ -153,12 +178,21 @@ def reset_password(token):
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.new_password.data)
+            revoked = accounts.reset_password(token, form.new_password.data)
+        except accounts.BadLink as bad_link:
+            return bad_link_page(bad_link, "home.forgot_password")
         except RuleViolation as violation:
             form.reject(violation)
         else:
             sign_out()
             flash(_("Your password is changed and every session is signed out."), "success")
+            if revoked:
+                message = ngettext(
+                    "%(num)d API token is revoked too. Sign in to make it again.",
+                    "%(num)d API tokens are revoked too. Sign in to make them again.",
+                    len(revoked),
+                )
+                flash(message, "info")
             return redirect(url_for("home.login"))
     return render_template("home/password_reset.html", form=form, token=token), NO_REFERRER
 

@@ -72,7 +72,9 @@ class PasswordForm(Form):
             Length(PASSWORD_MIN, PASSWORD_MAX, length_between(PASSWORD_MIN, PASSWORD_MAX)),
         ],
         description=_l(
-            "At least %(min)s characters. Your other sessions will be signed out.", min=PASSWORD_MIN
+            "At least %(min)s characters. Your other sessions will be signed out, and your API "
+            "tokens revoked.",
+            min=PASSWORD_MIN,
         ),
     )
 
@@ -118,4 +120,9 @@ class TokenForm(Form):
             SelectChoice("write", _l("Write: also create, change and delete posts")),
         ],
         default="read",
+    )
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[Length(max=PASSWORD_MAX, message=too_long(PASSWORD_MAX))],
+        description=_l("Needed for a write token, which can change and delete your posts."),
     )

@@ -51,6 +51,18 @@ class LoginForm(Form):
     remember = BooleanField(_l("Keep me signed in"))
 
 
+class ConfirmAddressForm(Form):
+    """The page of a confirmation link: the account's password, before the link acts."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=PASSWORD_MAX, message=too_long(PASSWORD_MAX)),
+        ],
+    )
+
+
 class EmailLinkForm(Form):
     """Asks for a link by email: the confirmation link again, or a password reset."""
 
@@ -72,6 +84,8 @@ class NewPasswordForm(Form):
             Length(PASSWORD_MIN, PASSWORD_MAX, length_between(PASSWORD_MIN, PASSWORD_MAX)),
         ],
         description=_l(
-            "At least %(min)s characters. Every session will be signed out.", min=PASSWORD_MIN
+            "At least %(min)s characters. Every session will be signed out, and every API "
+            "token revoked.",
+            min=PASSWORD_MIN,
         ),
     )

@@ -8,7 +8,7 @@ import pytest
 
 from shared_models import api_tokens, db
 from shared_models.models import ApiToken, User
-from tests.support.clients import AuthActions
+from tests.support.clients import PASSWORD, AuthActions
 from tests.support.pages import field_has_error, main_text, parse, redirect_target
 
 SECRET = re.compile(r"inkpot_[A-Za-z0-9_-]{43}")
@@ -30,9 +30,10 @@ def stored_tokens(app, user_id=None):
         return list(db.session.execute(query).scalars())
 
 
-def make_token(client, name="Laptop script", scope="write"):
-    """Make a token on the tokens page; the response and the secret it shows."""
-    response = client.submit("/dashboard/tokens", {"name": name, "scope": scope})
+def make_token(client, name="Laptop script", scope="write", password=PASSWORD):
+    """Make a token on the tokens page (with the password); the response and the secret shown."""
+    form = {"name": name, "scope": scope, "current_password": password}
+    response = client.submit("/dashboard/tokens", form)
     found = SECRET.findall(response.get_data(as_text=True))
     return response, (found[0] if found else None)
 
@@ -102,6 +103,26 @@ def test_a_refused_token_form_says_why_and_makes_nothing(app, client, writer, da
     assert stored_tokens(app) == []
 
 
+@pytest.mark.parametrize("password", ["", "not-my-password"])
+def test_a_write_token_asks_for_the_accounts_password(app, client, writer, audit_events, password):
+    """A copy of a session must not be enough to make a key that outlives it."""
+    response, secret = make_token(client, scope="write", password=password)
+
+    assert response.status_code == 200
+    assert secret is None
+    assert field_has_error(response, "current_password")
+    assert stored_tokens(app) == []
+    if password:
+        assert ("user.password_change_failed", "writer", "") in audit_events()
+
+
+def test_a_read_token_needs_no_password(app, client, writer):
+    _, secret = make_token(client, scope="read", password="")
+
+    assert secret is not None
+    assert [token.scope for token in stored_tokens(app, writer)] == ["read"]
+
+
 def test_a_user_cannot_hoard_tokens(app, client, writer):
     with app.app_context():
         user = db.session.get(User, writer)
@@ -166,10 +187,8 @@ def test_the_token_pages_are_for_signed_in_users(client, method, url):
 
 
 def test_the_token_forms_need_a_csrf_token(app, client, writer):
-    assert (
-        client.post("/dashboard/tokens", data={"name": "Forged", "scope": "write"}).status_code
-        == 400
-    )
+    forged = {"name": "Forged", "scope": "write", "current_password": PASSWORD}
+    assert client.post("/dashboard/tokens", data=forged).status_code == 400
     assert stored_tokens(app) == []
     make_token(client)
     (token,) = stored_tokens(app, writer)

@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from shared_models import accounts, api_tokens, db
 from tests.support.clients import PASSWORD
 from tests.support.mail import Outbox
 
@@ -44,8 +45,17 @@ def expect_flash(page, text):
     expect(page.get_by_role("status")).to_contain_text(text)
 
 
+def confirm_with_the_password(visitor, path):
+    """Open a confirmation link: its page asks for the password, which confirms and signs in."""
+    page, say = visitor.page, visitor.say
+    visitor.open(path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(say("Confirm your email address"))
+    page.get_by_label(say("Password")).fill(PASSWORD)
+    visitor.follow(page.get_by_role("button", name=say("Confirm and sign in")))
+
+
 def sign_up(visitor, live_server, username):
-    """Sign up, then open the confirmation link from the email, as a newcomer does."""
+    """Sign up, then confirm with the link from the email and the password, as a newcomer does."""
     page, say = visitor.page, visitor.say
     visitor.open("/")
     visitor.follow(main_nav(visitor).get_by_role("link", name=say("Start a blog")))
@@ -62,7 +72,7 @@ def sign_up(visitor, live_server, username):
     assert sent.subject == say("Confirm your email address for Inkpot"), sent.subject
     link = sent.link("/confirm/")
     assert link.startswith(live_server.url), link
-    visitor.open(link.removeprefix(live_server.url))
+    confirm_with_the_password(visitor, link.removeprefix(live_server.url))
 
 
 def test_writer_signs_up_drafts_previews_publishes_edits_and_deletes_a_post(live_server, visitor):
@@ -215,7 +225,14 @@ def test_validation_errors_show_next_to_their_field_and_keep_what_was_typed(live
     page.get_by_label(say("Username")).fill("newt")
     page.get_by_label(say("Password")).fill(PASSWORD)
     visitor.follow(page.get_by_role("button", name=say("Create my blog")))
-    visitor.open(Outbox.of(live_server.app).last(to="someone@example.com").path("/confirm/"))
+    # The confirmation link's page refuses a wrong password next to its field.
+    link = Outbox.of(live_server.app).last(to="someone@example.com").path("/confirm/")
+    visitor.open(link)
+    page.get_by_label(say("Password")).fill("not-the-password")
+    visitor.submit_refused(page.get_by_role("button", name=say("Confirm and sign in")))
+    expect_error_next_to(page, say("Password"), say("That is not the password of this account."))
+    page.get_by_label(say("Password")).fill(PASSWORD)
+    visitor.follow(page.get_by_role("button", name=say("Confirm and sign in")))
     visitor.follow(page.get_by_role("main").get_by_role("link", name=say("Write a post")).first)
     page.get_by_label(say("Body")).fill("A body worth keeping.")
     visitor.submit_refused(page.get_by_role("button", name=say("Save post")))
@@ -259,6 +276,10 @@ def test_a_writer_can_sign_up_publish_and_sign_in_again_with_javascript_off(
 
 def test_a_writer_who_forgot_their_password_resets_it_from_the_email(live_server, visitor):
     live_server.create_user("finch")
+    with live_server.app.app_context():
+        finch = accounts.get_user_by_email("finch@example.com")
+        api_tokens.create_token(finch, "Feed reader", "read")
+        db.session.remove()
     page, say = visitor.page, visitor.say
     visitor.open("/login")
     visitor.follow(page.get_by_role("link", name=say("Forgot your password?")))
@@ -273,6 +294,16 @@ def test_a_writer_who_forgot_their_password_resets_it_from_the_email(live_server
     page.get_by_label(say("New password")).fill("a-fresh-passphrase")
     visitor.follow(page.get_by_role("button", name=say("Set my new password")))
     expect_flash(page, say("Your password is changed and every session is signed out."))
+    revoked = "%(num)d API token is revoked too. Sign in to make it again."
+    expect_flash(page, say(revoked, num=1))
     visitor.sign_in("finch@example.com", "a-fresh-passphrase")
     expect(page).to_have_url(visitor.url("/dashboard/"))
+
+    # The tokens page offers to make the revoked token again, the form filled in.
+    visitor.open("/dashboard/tokens")
+    expect(page.get_by_role("main")).to_contain_text(say("Revoked when your password changed"))
+    visitor.follow(page.get_by_role("link", name=f"{say('Make again')} Feed reader"))
+    expect(page.get_by_label(say("Name"))).to_have_value("Feed reader")
+    visitor.follow(page.get_by_role("button", name=say("Make a token")))
+    expect(page.get_by_role("main")).not_to_contain_text(say("Revoked when your password changed"))
     visitor.check_nothing_was_missed()

@@ -134,9 +134,9 @@ class Visitor:
         return self.post(path, {"csrf_token": csrf_token_in(page.text), **fields})
 
     def sign_up(self, username: str, confirm: bool = True) -> Response:
-        """Sign up; with `confirm`, then open the link the worker emailed, which signs in.
+        """Sign up; with `confirm`, then open the link the worker emailed and enter the password.
 
-        Returns the link's answer (a redirect to the dashboard), or without
+        Returns the confirmation's answer (a redirect to the dashboard), or without
         `confirm` the sign-up form's (a redirect to the "check your email" page).
         """
         email = f"{username}@example.com"
@@ -146,8 +146,11 @@ class Visitor:
         if not confirm:
             return response
         assert self.mailbox is not None, "a Visitor that signs up needs the stack's mailbox"
-        link = self.wait_for_email(email).path("/confirm/")
-        confirmed = self.get(link)
+        return self.confirm(self.wait_for_email(email).path("/confirm/"))
+
+    def confirm(self, link: str, password: str = PASSWORD) -> Response:
+        """Open a confirmation link (its page asks for the password), then submit the password."""
+        confirmed = self.submit(link, {"password": password})
         assert confirmed.status == 302, f"the confirmation link answered {confirmed.status}"
         return confirmed
 

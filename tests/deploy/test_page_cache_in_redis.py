@@ -248,7 +248,7 @@ def test_a_confirmed_address_puts_the_site_on_the_home_page(stack, domain, reade
     assert no_one_sees(what_readers_see(stack, reader, ["/"]), f"Hello from {username}")
 
     link = newcomer.wait_for_email(f"{username}@example.com").path("/confirm/")
-    assert newcomer.get(link).status == 302
+    assert newcomer.confirm(link).status == 302
 
     assert everyone_sees(what_readers_see(stack, reader, ["/"]), f"Hello from {username}")
 

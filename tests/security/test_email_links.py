@@ -97,10 +97,22 @@ def test_no_token_works_for_another_purpose(client, links, find_user):
     assert find_user("writer").email == "writer@example.com"
 
 
+def test_opening_a_link_changes_nothing(client, links, find_user, audit_events):
+    before = audit_events()
+    for _ in range(2):
+        for path in links.values():
+            assert client.get(path).status_code == 200
+
+    assert not find_user("newcomer").is_confirmed
+    assert find_user("writer").email == "writer@example.com"
+    assert AuthActions(client).login().status_code == 302  # the password is unchanged
+    assert audit_events() == before
+
+
 def test_every_link_works_once(client, links):
-    assert client.get(links["confirm"]).status_code == 302
+    assert client.submit(links["confirm"], {"password": PASSWORD}).status_code == 302
+    assert client.submit(links["change"], {"password": PASSWORD}).status_code == 302
     assert client.submit(links["reset"], {"new_password": "a-new-passphrase"}).status_code == 302
-    assert client.get(links["change"]).status_code == 302
     for purpose, path in links.items():
         again = client.get(path)
         assert again.status_code == 400, purpose

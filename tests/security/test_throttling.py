@@ -349,3 +349,91 @@ def test_the_email_change_form_shares_the_password_guess_budget(throttled_app, w
             {"new_email": "last@example.com", "current_password": PASSWORD},
         )
     )
+
+
+def test_a_thiefs_wrong_passwords_never_keep_the_owner_from_signing_out_everywhere_else(
+    throttled_app, writer
+):
+    """Ending the other sessions checks no password: the guess budget never blocks it."""
+    thief, owner = throttled_app.test_client(), throttled_app.test_client()
+    assert sign_in(thief, writer, address="203.0.113.66").status_code == 302
+    assert sign_in(owner, writer).status_code == 302
+    guess = {"current_password": WRONG, "new_password": "a-new-password-1"}
+    for _ in range(smallest_amount(throttled_app, "PASSWORD_CHANGE_RATE_LIMIT")):
+        thief.submit("/dashboard/account", guess, environ_base={"REMOTE_ADDR": "203.0.113.66"})
+    assert thief.submit("/dashboard/account", guess).status_code == 429
+
+    response = owner.submit("/dashboard/account", {"sign_out_others": "y"})
+
+    assert response.status_code == 302
+    assert owner.get("/dashboard/").status_code == 200
+    assert_signed_out(thief)
+
+
+@pytest.fixture
+def confirmation_link(throttled_app):
+    """The path of the confirmation link of a new, unconfirmed account `newcomer`."""
+    from shared_models import accounts, tokens
+
+    with throttled_app.app_context():
+        user = accounts.sign_up("newcomer", "newcomer@example.com", PASSWORD)
+        return f"/confirm/{tokens.make_token(tokens.CONFIRM_EMAIL, user)}"
+
+
+def test_wrong_passwords_at_a_confirmation_link_are_throttled_like_sign_ins(
+    throttled_app, confirmation_link
+):
+    client = throttled_app.test_client()
+    allowed = smallest_amount(throttled_app, "LOGIN_RATE_LIMIT_PER_ACCOUNT")
+    for attempt in range(allowed):
+        guess = client.submit(
+            confirmation_link,
+            {"password": WRONG},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{attempt + 1}"},
+        )
+        assert guess.status_code == 200
+    right = throttled_app.test_client().submit(
+        confirmation_link, {"password": PASSWORD}, environ_base={"REMOTE_ADDR": "203.0.113.9"}
+    )
+    assert_styled_429(right)
+    # Opening the link is never throttled, and it still changes nothing.
+    assert client.get(confirmation_link).status_code == 200
+    assert_signed_out(client)
+
+
+def test_sign_ins_and_confirmation_links_share_one_budget_per_account(
+    throttled_app, confirmation_link
+):
+    client = throttled_app.test_client()
+    allowed = smallest_amount(throttled_app, "LOGIN_RATE_LIMIT_PER_ACCOUNT")
+    for attempt in range(allowed):
+        address = f"198.51.100.{attempt + 1}"
+        if attempt % 2:
+            response = fail_sign_in(client, "newcomer@example.com", address)
+        else:
+            response = client.submit(
+                confirmation_link, {"password": WRONG}, environ_base={"REMOTE_ADDR": address}
+            )
+        assert response.status_code == 200
+    assert fail_sign_in(client, "newcomer@example.com", "203.0.113.9").status_code == 429
+    assert client.submit(confirmation_link, {"password": PASSWORD}).status_code == 429
+
+
+def test_the_token_form_shares_the_password_guess_budget(throttled_app, writer):
+    client = throttled_app.test_client()
+    assert sign_in(client, writer).status_code == 302
+    allowed = smallest_amount(throttled_app, "PASSWORD_CHANGE_RATE_LIMIT")
+    write_token = {"name": "Script", "scope": "write", "current_password": WRONG}
+    for number in range(allowed):
+        if number % 2:
+            response = client.submit("/dashboard/tokens", write_token)
+        else:
+            guess = {"current_password": WRONG, "new_password": "a-new-password-1"}
+            response = client.submit("/dashboard/account", guess)
+        assert response.status_code == 200
+    assert_styled_429(
+        client.submit("/dashboard/tokens", {**write_token, "current_password": PASSWORD})
+    )
+    # A read token asks for no password, so it is neither counted nor held back.
+    read_token = client.submit("/dashboard/tokens", {"name": "Reader", "scope": "read"})
+    assert read_token.status_code == 200

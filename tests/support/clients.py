@@ -58,9 +58,9 @@ class AuthActions:
         return Outbox.of(self._client.application)
 
     def signup(self, username="writer", email=None, password=PASSWORD, confirm=True, **kwargs):
-        """Sign up; with `confirm`, then open the confirmation link emailed, which signs in.
+        """Sign up; with `confirm`, then confirm with the link emailed and the password: signed in.
 
-        Returns the last answer: the confirmation link's when it was opened (a
+        Returns the last answer: the confirmation page's when the link came (a
         redirect to the dashboard), else the sign-up form's (a refused form, or
         an address registered already, whose owner got a note and no link).
         """
@@ -72,8 +72,15 @@ class AuthActions:
             emails = self.outbox.emails(to=email)
             link = emails[-1].path("/confirm/") if emails else None
             if link is not None:
-                return self._client.get(link)
+                return self.confirm(link, password)
         return response
+
+    def confirm(self, link: str, password=PASSWORD):
+        """Open a confirmation link (a sign-up's or an email change's) and enter the password."""
+        page = self._client.get(link)
+        if page.status_code != 200:
+            return page
+        return self._client.submit(link, {"password": password})
 
     def login(self, email="writer@example.com", password=PASSWORD, **kwargs):
         return self._client.submit("/login", {"email": email, "password": password}, **kwargs)

@@ -10,7 +10,7 @@ HTML, no word of the other language, the same HTML in both layouts.
 
 from flask import abort
 
-from shared_models import accounts, db
+from shared_models import accounts, api_tokens, db
 from shared_models.demo import DEMO_ADMIN, DEMO_PASSWORD
 from shared_models.models import Post, Site
 from tests.support.clients import PASSWORD
@@ -52,6 +52,8 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
         post_title = published.title
         accounts.sign_up("newt", "newt@example.com", PASSWORD, confirmed=True)
         accounts.sign_up("dormant", "dormant@example.com", PASSWORD)  # never confirmed
+        # Revoked when grace resets her password, which the page after says.
+        api_tokens.create_token(accounts.get_user_by_email("grace@example.com"), "Feed", "read")
 
     def browser(email=None, password=DEMO_PASSWORD):
         client = app.test_client()
@@ -111,7 +113,15 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
         follow=True,
     )
     confirm = Outbox.of(app).last(to="wren@example.com").path("/confirm/")
-    visit("confirmation link", browser(), confirm, follow=True)
+    visit("confirmation link", browser(), confirm)
+    visit(
+        "confirmation link, wrong password",
+        browser(),
+        confirm,
+        "POST",
+        {"password": "not the password"},
+    )
+    visit("confirmation link, confirmed", browser(), confirm, "POST", {"password": PASSWORD}, True)
     visit(
         "sign-in, not confirmed",
         browser(),
@@ -222,16 +232,40 @@ def take_tour(app, language: str) -> dict[str, tuple[int, str]]:
         follow=True,
     )
     change = Outbox.of(app).last(to="ada-new@example.com").path("/confirm/")
-    visit("email change, confirmed", writer, change, follow=True)
+    visit("email change link", writer, change)
+    visit(
+        "email change, confirmed",
+        writer,
+        change,
+        "POST",
+        {"password": DEMO_PASSWORD},
+        follow=True,
+    )
     visit("tokens, none", writer, "/dashboard/tokens")
     visit(
-        "tokens, one made",
+        "tokens, a write token without the password",
         writer,
         "/dashboard/tokens",
         "POST",
         {"name": "Tour script", "scope": "write"},
     )
+    visit(
+        "tokens, one made",
+        writer,
+        "/dashboard/tokens",
+        "POST",
+        {"name": "Tour script", "scope": "write", "current_password": DEMO_PASSWORD},
+    )
     visit("tokens, listed", writer, "/dashboard/tokens")
+    visit(
+        "account, password changed",
+        writer,
+        "/dashboard/account",
+        "POST",
+        {"current_password": DEMO_PASSWORD, "new_password": DEMO_PASSWORD},
+        follow=True,
+    )
+    visit("tokens, revoked by the new password", writer, "/dashboard/tokens")
     visit("403", writer, "/admin/")
     visit("a post deleted", writer, f"/dashboard/posts/{draft_id}/delete", "POST", {}, follow=True)
     visit(
@@ -343,7 +377,8 @@ def send_every_email(app, language: str) -> dict[str, Email]:
         {"new_email": "ada-new@example.com", "current_password": DEMO_PASSWORD},
         "ada-new@example.com",
     )
-    response = writer.get(emails["confirm your new address"].path("/confirm/"))
+    link = emails["confirm your new address"].path("/confirm/")
+    response = writer.submit(link, {"password": DEMO_PASSWORD})
     assert response.status_code == 302
     emails["your address has changed"] = outbox.last(to="ada@example.com")
     return emails
