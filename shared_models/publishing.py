@@ -1,6 +1,7 @@
 """Writing: post slugs, Markdown rendering and sanitizing, and the changes owners make."""
 
 import re
+import string
 import unicodedata
 
 import mistune
@@ -28,10 +29,16 @@ from shared_models.text_rules import UNSTORABLE_CHARACTERS, check_text
 
 
 class _Renderer(mistune.HTMLRenderer):
-    """mistune's HTML, with table column alignment as an `align` attribute.
+    """mistune's HTML, with raw HTML shown as text and table alignment as an attribute.
 
-    The sanitizer strips `style`, which mistune would otherwise use for it.
+    The sanitizer strips `style`, which mistune would otherwise use for alignment.
     """
+
+    def inline_html(self, html: str) -> str:
+        return mistune.escape(html)
+
+    def block_html(self, html: str) -> str:
+        return f"<p>{mistune.escape(html.strip())}</p>\n"
 
     def table_cell(self, text: str, align: str | None = None, head: bool = False) -> str:
         tag = "th" if head else "td"
@@ -39,25 +46,70 @@ class _Renderer(mistune.HTMLRenderer):
         return f"<{tag}{aligned}>{text}</{tag}>\n"
 
 
-# mistune parses in time linear in the text's length, whatever its shape: a
-# 100,000-character body of `[`, `![` or `[a][` renders in a fraction of a
-# second (Python-Markdown took minutes, which froze a worker). Raw HTML is
-# passed through here and made safe by the sanitizer below.
-_markdown = mistune.create_markdown(
-    escape=False, renderer=_Renderer(escape=False), plugins=["table", "strikethrough"]
-)
+class _BlockParser(mistune.BlockParser):
+    """mistune's block rules, with a heading's closing `#`s trimmed by plain string steps.
 
-# What survives sanitizing: text formatting, links, images, code and tables.
-# Everything else (script, style, iframe, forms, event handlers, javascript:
-# and data: URLs) is removed.
+    mistune trims them with a regex that tries each space of a run that no `#`
+    ends: `# a`, 40,000 spaces and `x` took 6 seconds, four times the spaces
+    sixteen times as long.
+    """
+
+    def parse_atx_heading(self, m: re.Match, state: mistune.BlockState) -> int:
+        text = m.group("atx_2").strip(string.whitespace)
+        # The optional closing sequence: `#`s at the very end, alone or after a space.
+        bare = text.rstrip()
+        if bare.endswith("#"):
+            before = bare.rstrip("#")
+            if not before or before[-1].isspace():
+                text = before.rstrip()
+        level = len(m.group("atx_1"))
+        state.append_token(
+            {"type": "heading", "text": text, "attrs": {"level": level}, "style": "atx"}
+        )
+        return m.end() + 1
+
+
+def _create_markdown() -> mistune.Markdown:
+    """mistune with tables and strikethrough, reading raw HTML as text like any other.
+
+    Posts are Markdown, and reading HTML in them cost more than it gave:
+    mistune's pattern for a tag's attributes backtracks exponentially (`z <x`
+    then 24 times a tab, `a=b`, a tab and `c`: 148 characters took 8 seconds),
+    and deeply nested tags make the sanitizer's HTML parser quadratic. With
+    these rules off, the sanitizer only ever reads what the renderer wrote.
+    """
+    block = _BlockParser()
+    for rules in (block.rules, block.block_quote_rules, block.list_rules):
+        rules.remove("raw_html")
+    inline = mistune.InlineParser(max_nested_level=block.max_nested_level)
+    inline.rules.remove("inline_html")
+    return mistune.Markdown(
+        # escape=False keeps character references such as `&copy;` working; raw
+        # HTML that still becomes a token (a block quote's lazy continuation
+        # stops at an HTML block) is escaped by the renderer itself.
+        renderer=_Renderer(escape=False),
+        block=block,
+        inline=inline,
+        plugins=[mistune.import_plugin("table"), mistune.import_plugin("strikethrough")],
+    )
+
+
+# Every rule left parses in time linear in the text's length, whatever its
+# shape: tests/security/test_render_cost.py times hostile shapes of each
+# against ordinary Markdown of the same length.
+_markdown = _create_markdown()
+
+# What survives sanitizing: exactly what the renderer writes (text formatting,
+# links, images, code and tables), so that nothing a writer types can pass for
+# the site's own markup. Everything else (script, style, iframe, forms, event
+# handlers, javascript: and data: URLs) is removed.
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4",
-    "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup",
-    "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "img", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "abbr": {"title"},
     "img": {"src", "alt", "title"},
     "code": {"class"},
     "th": {"align"},
@@ -66,15 +118,35 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+def _only_code_languages(tag: str, attribute: str, value: str) -> str | None:
+    """Of a `class`, keep only the one kind the renderer writes: a code block's `language-…`.
+
+    A writer's own classes, such as `button flash flash-error`, would dress their
+    text up as the site's buttons and error messages.
+    """
+    if attribute != "class":
+        return value
+    languages = [name for name in value.split() if name.startswith("language-")]
+    return " ".join(languages) or None
+
+
+_sanitizer = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    attribute_filter=_only_code_languages,
+    url_schemes=ALLOWED_URL_SCHEMES,
+    link_rel="nofollow noopener noreferrer",
+)
+
+
+def sanitize_html(html: str) -> str:
+    """HTML with only the tags, attributes, classes and URL schemes listed above left."""
+    return _sanitizer.clean(html)
+
+
 def render_markdown(source: str) -> str:
     """Markdown to HTML that is safe to show as it is, in a page and in the Atom feed."""
-    html = nh3.clean(
-        _markdown(source),
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="nofollow noopener noreferrer",
-    )
+    html = sanitize_html(_markdown(source))
     # A character reference such as `&#1;` comes out of both as the raw control
     # character, which XML cannot carry: left in, it would break the feed.
     return UNSTORABLE_CHARACTERS.sub("", html)

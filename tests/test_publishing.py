@@ -150,6 +150,53 @@ def test_render_markdown_removes_anything_that_could_run_script(source):
     assert "<iframe" not in html.lower()
 
 
+@pytest.mark.parametrize(
+    ("source", "html"),
+    [
+        ("H<sub>2</sub>O", "<p>H&lt;sub&gt;2&lt;/sub&gt;O</p>\n"),
+        ('<code class="button">x</code>', '<p>&lt;code class="button"&gt;x&lt;/code&gt;</p>\n'),
+        ("<div>\nblock\n</div>", "<p>&lt;div&gt;\nblock\n&lt;/div&gt;</p>\n"),
+        ("<!-- a note -->", "<p>&lt;!-- a note --&gt;</p>\n"),
+        # An HTML block ends a block quote's lazy lines: it becomes text too.
+        (
+            "> quoted\n<div onclick=alert(1)>\n",
+            "<blockquote>\n<p>quoted</p>\n</blockquote>\n<p>&lt;div onclick=alert(1)&gt;</p>\n",
+        ),
+    ],
+)
+def test_raw_html_in_markdown_is_shown_as_it_was_typed(source, html):
+    assert publishing.render_markdown(source) == html
+
+
+def test_autolinks_and_character_references_still_work():
+    html = publishing.render_markdown("<https://example.com> <me@example.com> &copy; &amp;")
+
+    links = [link.attrs["href"] for link in parse(html).find_all("a")]
+    assert links == ["https://example.com", "mailto:me@example.com"]
+    assert "© &amp;" in html
+
+
+@pytest.mark.parametrize(
+    ("source", "heading"),
+    [
+        ("# Title #", "Title"),
+        ("## Title ##   ", "Title"),
+        ("# Title\t#\t", "Title"),
+        ("# Title#", "Title#"),
+        ("# C# and F#", "C# and F#"),
+        ("# Title \\#", "Title #"),
+        ("# #", ""),
+        ("### ###", ""),
+        ("# a # b", "a # b"),
+        ("# Title" + " " * 1000 + "x", "Title" + " " * 1000 + "x"),
+    ],
+)
+def test_a_headings_closing_hashes_are_trimmed(source, heading):
+    html = publishing.render_markdown(source)
+
+    assert re.fullmatch(r"<h(\d)>(.*)</h\1>\n", html, re.S)[2] == heading
+
+
 def test_table_column_alignment_survives_sanitizing():
     html = publishing.render_markdown("| a | b |\n|:--|--:|\n| 1 | 2 |")
 

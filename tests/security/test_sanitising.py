@@ -6,9 +6,10 @@ from urllib.parse import quote
 
 import pytest
 
-from shared_models.publishing import render_markdown
+from shared_models.publishing import render_markdown, sanitize_html
 from tests.support.clients import PASSWORD
 from tests.support.page_safety import live_script, live_script_in_feed
+from tests.support.pages import parse
 
 HTML_PAYLOADS = [
     "<script>alert(1)</script>",
@@ -115,6 +116,37 @@ def test_the_markdown_renderer_keeps_ordinary_links_and_images():
     rendered = render_markdown("[site](https://example.com) ![pic](https://example.com/a.png)")
     assert 'href="https://example.com"' in rendered
     assert 'src="https://example.com/a.png"' in rendered
+
+
+# --- classes: a writer's text must not wear the site's own --------------------------------
+
+DRESSED_UP = (
+    '<code class="button flash flash-error">Your session has ended: sign in again</code>\n\n'
+    '<p class="flash flash-success">Payment received</p>\n\n'
+    "```python\nprint('a code block keeps its language')\n```\n"
+)
+
+
+def classes_in_the_post(response) -> set[str]:
+    """Every class on an element of the post's own text, on its page or its preview."""
+    prose = parse(response).find("div", class_="prose")
+    return {name for element in prose.find_all() for name in element.attrs.get("class", "").split()}
+
+
+def test_a_writers_classes_are_stripped_but_a_code_blocks_language_stays(
+    client, auth, make_user, make_post
+):
+    post_id, slug = make_post(make_user("writer"), "Dressed up", body=DRESSED_UP)
+    auth.login()
+
+    for url in (f"/sites/writer/{slug}", f"/dashboard/posts/{post_id}/preview"):
+        assert classes_in_the_post(client.get(url)) == {"language-python"}, url
+
+
+def test_the_sanitizer_keeps_no_class_but_a_code_language():
+    html = '<code class="button language-python flash">x</code><p class="flash-error">y</p>'
+
+    assert sanitize_html(html) == '<code class="language-python">x</code><p>y</p>'
 
 
 def checked(response, where, problems: dict) -> str:
