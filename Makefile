@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LAYOUT ?= functional
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist's -n): one per core; 0 runs the tests in this process.
+TEST_WORKERS ?= auto
 
 .PHONY: install install-production run test lint serve bench compare screenshots translations skeleton clean
 
@@ -41,8 +43,10 @@ run: install
 serve: install
 	$(BIN)/python -m deploy.serve --layout $(LAYOUT)
 
+# The whole suite on every core, each test file on one worker (its module's servers start
+# once); the ten slowest tests are listed at the end.
 test: install
-	$(BIN)/python -m pytest -x $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -x -n $(TEST_WORKERS) --dist loadfile --durations=10 $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

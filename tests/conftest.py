@@ -2,6 +2,13 @@
 
 The `app` fixture is parametrised by layout, so every behaviour test runs
 against every layout in LAYOUTS.
+
+`make test` runs the suite on every core (pytest-xdist, `--dist loadfile`: the
+tests of one file run on one worker, so a module's fixtures, such as a stack of
+servers, start once). Each worker is a process of its own, with its own
+temporary folders (`tmp_path_factory`) and session fixtures: its own migrated
+SQLite template, PostgreSQL cluster and Chromium. Servers listen on free ports;
+anything else a test writes goes under its own `tmp_path`.
 """
 
 import shutil
