@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist's -n): one per core; 0 runs the tests in this process.
 TEST_WORKERS ?= auto
 
-.PHONY: install install-production run test lint serve bench compare screenshots translations skeleton clean
+.PHONY: install install-production run test test-copies lint serve bench compare screenshots translations skeleton clean
 
 # .venv with an up-to-date pip, from the first Python 3.11+ (or PYTHON).
 define create_venv
@@ -47,6 +47,12 @@ serve: install
 # once); the ten slowest tests are listed at the end.
 test: install
 	$(BIN)/python -m pytest -x -n $(TEST_WORKERS) --dist loadfile --durations=10 $(PYTEST_ARGS)
+
+# `make test` runs only the smoke tests of the copies tests/test_skeleton.py makes;
+# this runs each copy's whole `make test`, as CI does.
+test-copies: install
+	COPY_SUITE=full $(BIN)/python -m pytest -x --durations=10 $(PYTEST_ARGS) \
+		tests/test_skeleton.py::test_its_own_make_test_passes
 
 lint: install
 	$(BIN)/ruff check .

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from deploy.processes import (
     accept_connections,
     descendants_of,
@@ -53,6 +55,7 @@ def served_ports(log: Path) -> list[int]:
     return [int(port) for port in re.findall(r"http://127\.0\.0\.1:(\d+)/", printed)]
 
 
+@pytest.mark.smoke
 def test_help_prints_the_options_and_starts_nothing(tmp_path):
     # In a session of its own: if it did start servers, they are killed with it.
     shown = subprocess.Popen(
