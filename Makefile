@@ -44,9 +44,11 @@ serve: install
 	$(BIN)/python -m deploy.serve --layout $(LAYOUT)
 
 # The whole suite on every core, each test file on one worker (its module's servers start
-# once); the ten slowest tests are listed at the end.
+# once), in the order tests/conftest.py gives: the files with slow tests first. The ten
+# slowest tests are listed at the end.
 test: install
-	$(BIN)/python -m pytest -x -n $(TEST_WORKERS) --dist loadfile --durations=10 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -x -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+		--durations=10 $(PYTEST_ARGS)
 
 # `make test` runs only the smoke tests of the copies tests/test_skeleton.py makes;
 # this runs each copy's whole `make test`, as CI does.

@@ -5,10 +5,11 @@ against every layout in LAYOUTS.
 
 `make test` runs the suite on every core (pytest-xdist, `--dist loadfile`: the
 tests of one file run on one worker, so a module's fixtures, such as a stack of
-servers, start once). Each worker is a process of its own, with its own
-temporary folders (`tmp_path_factory`) and session fixtures: its own migrated
-SQLite template, PostgreSQL cluster and Chromium. Servers listen on free ports;
-anything else a test writes goes under its own `tmp_path`.
+servers, start once), the files with slow tests first. Each worker is a process
+of its own, with its own temporary folders (`tmp_path_factory`) and session
+fixtures: its own migrated SQLite template, PostgreSQL cluster and Chromium.
+Servers listen on free ports; anything else a test writes goes under its own
+`tmp_path`.
 """
 
 import shutil
@@ -21,6 +22,17 @@ from shared_models import db
 from tests.support.apps import make_app
 from tests.support.clients import PASSWORD, AuthActions
 from tests.support.postgres import TEMPLATE_DATABASE, start_server
+
+
+def pytest_collection_modifyitems(items):
+    """The files with a test marked slow first, each file's tests kept together and in order.
+
+    The workers take whole files in this order (`make test` keeps it with
+    --no-loadscope-reorder), so a file that takes a minute starts early rather
+    than last, with the other workers idle until it ends.
+    """
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
 
 
 @pytest.fixture(scope="session")

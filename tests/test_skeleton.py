@@ -138,6 +138,7 @@ COPY_SUITES = {
 COPY_SUITE = os.environ.get("COPY_SUITE", "smoke")
 
 
+@pytest.mark.slow
 def test_its_own_make_test_passes(skeleton):
     """The copy's `make test`, on this repository's .venv (installing again takes minutes)."""
     if COPY_SUITE not in COPY_SUITES:
