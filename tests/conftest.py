@@ -19,6 +19,7 @@ from sqlalchemy import event
 
 from deploy import LAYOUTS
 from shared_models import db
+from shared_web.logs import configure_logging
 from tests.support.apps import make_app
 from tests.support.clients import PASSWORD, AuthActions
 from tests.support.postgres import TEMPLATE_DATABASE, start_server
@@ -33,6 +34,18 @@ def pytest_collection_modifyitems(items):
     """
     slow_files = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.path not in slow_files)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def process_logging():
+    """This process's logging, configured before any test as the first app outside testing would.
+
+    Such an app configures its process's logging once, replacing the root logger's
+    handlers. Left to the tests, that would happen whenever a worker first builds a
+    development or production app: in the middle of some test, dropping the handler
+    that test (or caplog) put on the root logger, depending on which tests ran before.
+    """
+    configure_logging("text")
 
 
 @pytest.fixture(scope="session")
