@@ -9,8 +9,10 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 LAYOUT ?= functional
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist's -n): one per core; 0 runs the tests in this process.
+TEST_WORKERS ?= auto
 
-.PHONY: install install-production run test lint serve bench compare screenshots translations skeleton clean
+.PHONY: install install-production run test test-copies lint serve bench compare screenshots translations skeleton clean
 
 # .venv with an up-to-date pip, from the first Python 3.11+ (or PYTHON).
 define create_venv
@@ -41,8 +43,18 @@ run: install
 serve: install
 	$(BIN)/python -m deploy.serve --layout $(LAYOUT)
 
+# The whole suite on every core, each test file on one worker (its module's servers start
+# once), in the order tests/conftest.py gives: the files with slow tests first. The ten
+# slowest tests are listed at the end.
 test: install
-	$(BIN)/python -m pytest -x $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -x -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+		--durations=10 $(PYTEST_ARGS)
+
+# `make test` runs only the smoke tests of the copies tests/test_skeleton.py makes;
+# this runs each copy's whole `make test`, as CI does.
+test-copies: install
+	COPY_SUITE=full $(BIN)/python -m pytest -x --durations=10 $(PYTEST_ARGS) \
+		tests/test_skeleton.py::test_its_own_make_test_passes
 
 lint: install
 	$(BIN)/ruff check .

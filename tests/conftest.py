@@ -2,6 +2,14 @@
 
 The `app` fixture is parametrised by layout, so every behaviour test runs
 against every layout in LAYOUTS.
+
+`make test` runs the suite on every core (pytest-xdist, `--dist loadfile`: the
+tests of one file run on one worker, so a module's fixtures, such as a stack of
+servers, start once), the files with slow tests first. Each worker is a process
+of its own, with its own temporary folders (`tmp_path_factory`) and session
+fixtures: its own migrated SQLite template, PostgreSQL cluster and Chromium.
+Servers listen on free ports; anything else a test writes goes under its own
+`tmp_path`.
 """
 
 import shutil
@@ -11,9 +19,33 @@ from sqlalchemy import event
 
 from deploy import LAYOUTS
 from shared_models import db
+from shared_web.logs import configure_logging
 from tests.support.apps import make_app
 from tests.support.clients import PASSWORD, AuthActions
 from tests.support.postgres import TEMPLATE_DATABASE, start_server
+
+
+def pytest_collection_modifyitems(items):
+    """The files with a test marked slow first, each file's tests kept together and in order.
+
+    The workers take whole files in this order (`make test` keeps it with
+    --no-loadscope-reorder), so a file that takes a minute starts early rather
+    than last, with the other workers idle until it ends.
+    """
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def process_logging():
+    """This process's logging, configured before any test as the first app outside testing would.
+
+    Such an app configures its process's logging once, replacing the root logger's
+    handlers. Left to the tests, that would happen whenever a worker first builds a
+    development or production app: in the middle of some test, dropping the handler
+    that test (or caplog) put on the root logger, depending on which tests ran before.
+    """
+    configure_logging("text")
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,7 @@ def admin(domain_app):
 # --- signing up -------------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_sign_up_creates_a_user_with_a_site_named_after_them(domain_app):
     user = accounts.sign_up("Writer", " Writer@Example.COM ", PASSWORD)
 

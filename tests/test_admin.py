@@ -88,6 +88,7 @@ def test_admins_see_the_admin_area_in_the_navigation(admin_client, client, auth)
 # --- the overview -----------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_overview_counts_users_sites_and_posts(admin_client, make_user, make_post):
     ada = make_user("ada")
     make_user("susan", suspended=True)
@@ -289,6 +290,7 @@ def test_posts_page_paginates(admin_client, make_user, make_post):
     assert len(first) + len(second) == 30
 
 
+@pytest.mark.smoke
 def test_an_admin_deletes_any_post(admin_client, grace, find_post, client):
     _, post_id, slug = grace
 

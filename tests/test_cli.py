@@ -65,6 +65,7 @@ def test_db_upgrade_twice_is_harmless(fresh_app):
     assert table_names(fresh_app) >= TABLES
 
 
+@pytest.mark.smoke
 def test_flask_db_upgrade_works_from_the_repository_root(layout, tmp_path):
     database = tmp_path / "from-shell.sqlite3"
     environment = {
@@ -92,6 +93,7 @@ def test_flask_db_upgrade_works_from_the_repository_root(layout, tmp_path):
 # --- flask create-admin -----------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_create_admin_creates_an_admin_with_a_site(app, runner, client, find_user):
     result = runner.invoke(args=["create-admin", "chief@example.com", "--password", PASSWORD])
 

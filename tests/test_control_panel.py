@@ -138,6 +138,7 @@ def test_new_post_form_has_title_body_and_published(client, writer):
     assert form_value(page, "published") == ""
 
 
+@pytest.mark.smoke
 def test_writing_a_published_post_puts_it_on_the_site(client, writer):
     response = client.submit(
         "/dashboard/posts/new", {"title": "Hello, World!", "body": "First *post*", "published": "y"}
@@ -232,6 +233,7 @@ def test_edit_form_shows_the_post(client, writer, make_post):
     assert form_value(page, "published") == "y"
 
 
+@pytest.mark.smoke
 def test_editing_a_post_saves_it_and_redirects(client, writer, make_post, find_post):
     post_id, slug = make_post(writer, "Original", body="Old words")
 

@@ -60,6 +60,7 @@ def crashing_app(app):
     return app
 
 
+@pytest.mark.smoke
 def test_a_crash_answers_a_styled_500_with_nothing_internal_shown(crashing_app):
     response = crashing_app.test_client().get("/test-only/crash")
 

@@ -83,6 +83,7 @@ def test_signup_creates_the_account_and_its_site_and_asks_to_confirm_the_address
     assert not user.is_confirmed
 
 
+@pytest.mark.smoke
 def test_the_emailed_link_confirms_the_account_signs_in_and_opens_the_site(client, auth, find_user):
     response = auth.signup("newcomer")
 
@@ -201,6 +202,7 @@ def test_login_page_shows_the_form(client):
         assert form_value(page, name) is not None, name
 
 
+@pytest.mark.smoke
 def test_login_signs_in_and_goes_to_the_dashboard(client, auth, make_user):
     make_user("writer")
 
@@ -337,6 +339,7 @@ def test_logout_is_not_a_get(client, auth):
 # --- the health check -------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_healthz_answers_ok_when_the_database_answers(client):
     response = client.get("/healthz")
 

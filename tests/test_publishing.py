@@ -215,6 +215,7 @@ def test_links_are_kept_but_marked_nofollow():
 # --- writing posts ----------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_create_post_publishes_and_renders(writer):
     post = publishing.create_post(writer, "  Hello  ", "Hi *there*", True)
 

@@ -28,6 +28,7 @@ def backdate(app):
 # --- the front page ---------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_front_page_shows_the_sites_title_tagline_and_published_posts(
     client, auth, make_post, find_user
 ):
@@ -98,6 +99,7 @@ def test_front_page_paginates_its_posts(client, make_user, make_post):
 # --- a post page ------------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_post_page_renders_markdown(client, make_user, make_post):
     _, slug = make_post(make_user("ada"), "Rendered", body="Hello *world*\n\n- one\n- two")
 
@@ -225,6 +227,7 @@ def test_titles_are_escaped_in_the_feed(client, auth, find_user, make_post):
 # --- the Atom feed ----------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_feed_is_atom_xml(client, make_user, make_post):
     make_post(make_user("ada"), "First", body="Hello *world*")
 

@@ -361,6 +361,7 @@ def tour(app):
     return take
 
 
+@pytest.mark.smoke
 def test_every_page_in_chinese_holds_no_english_interface_text(tour):
     pages, content = tour("zh-Hans")
 

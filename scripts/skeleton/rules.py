@@ -157,19 +157,21 @@ SENTENCES: dict[str, list[tuple[str, ...]]] = {
         ),
     ],
     "scripts/serve_dev.py": [
-        (r"serve both layouts until", "serve the site until"),
-        (r"    ports = \{layout: .*?\n    # Both layouts share one database: .*?\n", ""),
         (
-            r"    servers = \[\n.*?\n    \]\n    print\(\)\n"
-            r"    for layout, port in ports\.items\(\):\n        print\(.*?\)\n",
-            "    servers = [\n"
-            "        subprocess.Popen(\n"
-            '            flask(LAYOUTS[0], "run", "--debug", "--host", HOST, "--port",'
-            " str(FIRST_PORT))\n"
-            "        )\n"
-            "    ]\n"
-            '    print(f"\\n  http://{HOST}:{FIRST_PORT}/")\n',
+            r"the shared demo database, then serve both layouts until",
+            "the demo database, then serve the site until",
         ),
+        (r"then serve both layouts with", "then serve the site with"),
+        (r"the functional layout's port; the divisional layout's is the next one ", "the port "),
+        (r"    ports = \{layout: .*?\n", ""),
+        (r" *# Both layouts share one database: .*?\n", ""),
+        (
+            r"        for layout, port in ports\.items\(\):\n.*?\n        print\(\)\n"
+            r"        for layout, port in ports\.items\(\):\n            print\(.*?\)\n",
+            "        servers.append(serve(LAYOUTS[0], options.host, options.port))\n"
+            '        print(f"\\n  http://{options.host}:{options.port}/")\n',
+        ),
+        (r"A server stopped; stopping the others\.", "The server stopped."),
     ],
 }
 

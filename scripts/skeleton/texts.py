@@ -15,7 +15,7 @@ def makefile(text: str, names: Names, copied: set[str]) -> str:
     kept = []
     dropped_targets = []
     for block in blocks:
-        recipe_paths = re.findall(r"(?:scripts|bench|deploy)/[\w./-]+\.py", block)
+        recipe_paths = re.findall(r"(?:scripts|bench|deploy|tests)/[\w./-]+\.py", block)
         # `python -m scripts.skeleton` and the like: a package, whose files all start so.
         recipe_packages = re.findall(r"-m ((?:scripts|bench|deploy)\.\w+)", block)
         if any(path not in copied for path in recipe_paths) or any(

@@ -37,6 +37,7 @@ def operations(document):
     }
 
 
+@pytest.mark.smoke
 def test_the_document_is_valid_openapi(document):
     validate(document)  # raises on any error
 

@@ -28,6 +28,10 @@ MAX_EXAMPLES = 20
 SEED = 20261201
 # A hard stop, far above a normal run: the test must end even if the run hangs.
 TIME_LIMIT = 240
+# Schemathesis's phases, run as two tests of about the same length: the boundary
+# values of every parameter, then random requests and sequences of calls that follow
+# the document's links (there are no examples in the document to replay).
+PHASES = {"coverage": "coverage", "fuzzing": "examples,fuzzing,stateful"}
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -72,8 +76,10 @@ def write_token(served_api):
     return secret
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("phases", PHASES.values(), ids=PHASES.keys())
 def test_schemathesis_finds_no_broken_promise_in_the_openapi_document(
-    served_api, write_token, tmp_path
+    served_api, write_token, tmp_path, phases
 ):
     _, url = served_api
     assert SCHEMATHESIS.exists(), "schemathesis is a dev dependency: run `make install`"
@@ -85,6 +91,8 @@ def test_schemathesis_finds_no_broken_promise_in_the_openapi_document(
             f"{url}/api/v1/openapi.json",
             "--header",
             f"Authorization: Bearer {write_token}",
+            "--phases",
+            phases,
             "--checks",
             "all",
             "--max-examples",

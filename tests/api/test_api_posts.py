@@ -26,6 +26,7 @@ def test_me_is_the_tokens_owner_and_their_site(api):
     assert "email" not in me and "password_hash" not in me
 
 
+@pytest.mark.smoke
 def test_creating_a_post_answers_201_with_its_location_and_all_its_fields(api):
     response = api.post("/api/v1/me/posts", json={"title": "Hello, API", "body": "Some *Markdown*"})
 

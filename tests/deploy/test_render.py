@@ -86,6 +86,7 @@ def worker_command(supervisord_conf: str) -> list[str]:
     return shlex.split(line.removeprefix("command="))
 
 
+@pytest.mark.smoke
 def test_a_stack_as_deployed_runs_the_shipped_commands_and_the_local_programs(tmp_path):
     config = Stack("functional", tmp_path)
     render.render(config)

@@ -82,6 +82,7 @@ EXPECTED_STATUS = {
 }
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("kind", RESPONSES)
 def test_every_kind_of_response_carries_the_security_headers(kind, client, make_user, make_post):
     make_post(make_user("writer"), title="A post")
