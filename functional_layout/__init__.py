@@ -25,4 +25,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(control_panel.bp)
     app.register_blueprint(admin.bp)
     shared_web.register_api(app, api.bp)
+    shared_web.throttle_views(app)
     return app

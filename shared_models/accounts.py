@@ -465,7 +465,7 @@ def reset_password(token: str, new_password: str) -> list[ApiToken]:
 
 
 def request_email_change(user: User, new_email: str, current_password: str) -> None:
-    """Email a link to the new address; the change applies when it is opened. Commits.
+    """Email a link to the new address, where the password applies the change. Commits.
 
     An address that has an account already gets a note instead, and the answer
     is the same, so the form cannot be used to find out who has an account.

@@ -34,16 +34,17 @@ from shared_web import (
     problems,
     request_log,
     static_files,
+    throttling,
 )
 from shared_web.converters import RowIdConverter
-from shared_web.extensions import csrf, limiter, login_manager
+from shared_web.extensions import csrf, login_manager
 from shared_web.formatting import TEMPLATE_FILTERS
 from shared_web.hooks import add_security_headers, refuse_unreadable_input
 from shared_web.json_provider import JSONProvider
 from shared_web.logs import configure_logging
 from shared_web.request_ids import request_id, send_request_id
 
-__all__ = ["init_app", "register_api", "register_error_pages", "warm_up"]
+__all__ = ["init_app", "register_api", "register_error_pages", "throttle_views", "warm_up"]
 
 # The catalogues every app shares, merged before the app's own: the domain's rule
 # messages are translated there once, not once per layout.
@@ -54,6 +55,9 @@ SHARED_CATALOGUES = [
 
 # The api blueprint goes through flask-smorest, which writes its views into the OpenAPI document.
 register_api = openapi.register_blueprint
+
+# Last in create_app: it throttles the views the blueprints registered.
+throttle_views = throttling.throttle_views
 
 
 def init_app(app: Flask) -> None:
@@ -90,7 +94,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/robots.txt", "robots_txt", robots_txt)
     csrf.init_app(app)
     login_manager.init_app(app)
-    limiter.init_app(app)
+    throttling.init_app(app)
     openapi.init_app(app)
     background.init_app(app)
 

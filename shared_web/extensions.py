@@ -1,8 +1,6 @@
 """The Flask extensions every Inkpot app uses, created once and bound in shared_web.init_app."""
 
 from flask_babel import gettext
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -18,7 +16,3 @@ login_manager.login_message = N_("Please sign in to see that page.")
 login_manager.localize_callback = gettext
 login_manager.login_message_category = "info"
 login_manager.user_loader(load_user_for_session)
-
-# Counts per client address: behind nginx, ProxyFix (see shared_web.init_app) makes that
-# the visitor's address rather than the proxy's.
-limiter = Limiter(key_func=get_remote_address)

@@ -61,7 +61,7 @@ def test_sign_up_creates_a_user_with_a_site_named_after_them(domain_app):
     assert user.role == Role.USER
     assert not user.is_suspended
     assert user.password_hash != PASSWORD
-    # Until its owner opens the link sent to the address.
+    # Until its owner opens the link sent to the address and enters the password.
     assert not user.is_confirmed
     assert actions() == ["user.signup"]
 

@@ -1,4 +1,4 @@
-"""Changing the email address: a link to the new one, the change when it is opened, a notice."""
+"""Changing the email address: a link to the new one, the change once confirmed there, a notice."""
 
 import pytest
 
@@ -45,6 +45,21 @@ def test_asking_sends_a_link_to_the_new_address_and_changes_nothing_yet(
     assert email.subject == "Confirm your new email address for Inkpot"
     assert email.link("/confirm/") in email.html
     assert "24 hours" in email.text
+
+
+def test_the_page_and_its_answer_say_the_link_asks_for_the_password(client, writer):
+    """Opening the link changes nothing by itself, so no text may say it does."""
+    page = parse(client.get("/dashboard/account/email"))
+    hint = page.find("p", id="new_email-hint").words
+    assert hint.endswith("your address changes once you open it and enter your password.")
+    assert "until you open the link we send to the new one and enter your password" in (
+        page.find("main").words
+    )
+
+    client.submit("/dashboard/account/email", CHANGE)
+
+    flash = main_text(client.get("/dashboard/account"))
+    assert "Your address changes once you open it and enter your password." in flash
 
 
 def test_opening_the_link_asks_for_the_password_and_changes_nothing(

@@ -145,6 +145,22 @@ def test_an_unconfirmed_account_is_told_to_confirm_and_offered_the_link_again(cl
     assert redirect_target(client.submit(link, {"password": PASSWORD}))[0] == "/dashboard/"
 
 
+def test_the_pages_before_confirming_say_the_link_asks_for_the_password(client, auth):
+    """Opening the link confirms nothing by itself, so no page may say it does."""
+    sign_up_page = main_text(client.get("/signup"))
+    assert "open it, enter your password to confirm your address" in sign_up_page
+
+    response = auth.signup("newcomer", confirm=False)
+
+    check_your_email = main_text(client.get(redirect_target(response)[0]))
+    assert "open the link we emailed you and enter your password" in check_your_email
+    sign_in = {"email": "newcomer@example.com", "password": PASSWORD}
+    notice = main_text(client.submit("/login", sign_in))
+    assert "Open it and enter your password to confirm your address" in notice
+    notice = main_text(client.submit("/login", sign_in, headers={"Accept-Language": "zh-CN"}))
+    assert "打开它并输入密码确认邮箱地址" in notice
+
+
 def test_a_wrong_password_for_an_unconfirmed_account_gets_the_usual_answer(client, make_user):
     make_user("newcomer", confirmed=False)
 

@@ -166,7 +166,8 @@ def change_email():
         else:
             flash(
                 _(
-                    "We sent a link to %(email)s. Your address changes when you open it.",
+                    "We sent a link to %(email)s. Your address changes once you open it and enter "
+                    "your password.",
                     email=form.new_email.data,
                 ),
                 "success",

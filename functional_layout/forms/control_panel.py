@@ -87,7 +87,10 @@ class EmailChangeForm(Form):
             Email(INVALID_EMAIL),
             Length(max=EMAIL_MAX, message=too_long(EMAIL_MAX)),
         ],
-        description=_l("We'll send a link there; your address changes when you open it."),
+        description=_l(
+            "We'll send a link there; your address changes once you open it and enter your "
+            "password."
+        ),
     )
     current_password = PasswordField(
         _l("Current password"),

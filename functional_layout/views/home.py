@@ -16,14 +16,13 @@ from shared_models import RuleViolation, accounts, queries
 from shared_models.tokens import CONFIRM_EMAIL
 from shared_web import languages
 from shared_web.auth import sign_in, sign_out
-from shared_web.extensions import limiter
 from shared_web.redirects import safe_next_path
 from shared_web.throttling import (
-    configured_limit,
     linked_account,
     submitted_account,
     throttle_mail,
     throttle_sign_in,
+    throttle_sign_up,
 )
 
 bp = Blueprint("home", __name__)
@@ -48,7 +47,7 @@ def index():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(configured_limit("SIGNUP_RATE_LIMIT_PER_CLIENT"), methods=["POST"])
+@throttle_sign_up
 @throttle_mail
 def signup():
     """Create an account and its site, then email the link that confirms the address."""

@@ -164,9 +164,10 @@ def test_limit_values_come_from_config(layout, database_url):
 
 
 def test_limits_count_a_moving_window_not_one_that_restarts_on_the_hour(throttled_app):
-    from shared_web.extensions import limiter
+    from shared_web.throttling import EXTENSION
 
     with throttled_app.app_context():
+        limiter = throttled_app.extensions[EXTENSION]
         assert type(limiter.limiter).__name__ == "MovingWindowRateLimiter"
 
 
@@ -289,6 +290,31 @@ def test_an_unreachable_redis_falls_back_to_counting_in_memory(layout, database_
     assert fail_sign_in(client, "writer@example.com", "203.0.113.9").status_code == 429
     with app.app_context():
         db.engine.dispose()
+
+
+def other_app_settings(other: str) -> dict:
+    return {
+        "switched-off": {"RATELIMIT_ENABLED": False},
+        "counting-in-memory": {"RATELIMIT_ENABLED": True},
+        "redis-down": {
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{free_port()}/0",
+        },
+    }[other]
+
+
+@pytest.mark.parametrize("other", ["switched-off", "counting-in-memory", "redis-down"])
+def test_another_app_in_the_process_leaves_an_apps_counts_alone(layout, database_url, other):
+    """Apps built in one process (a test run, a script) share no throttling state."""
+    app = make_app(layout, database_url, RATELIMIT_ENABLED=True)
+    run_out_the_account_limit(app, "writer@example.com")
+    other_app = make_app(layout, database_url, **other_app_settings(other))
+    # Used once: an app whose Redis is down starts counting in memory.
+    fail_sign_in(other_app.test_client(), "someone@example.com")
+    assert_styled_429(fail_sign_in(app.test_client(), "writer@example.com", "203.0.113.9"))
+    for each in (app, other_app):
+        with each.app_context():
+            db.engine.dispose()
 
 
 def test_password_change_guesses_are_throttled_and_audited(throttled_app, writer):
