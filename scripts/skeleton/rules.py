@@ -79,6 +79,12 @@ SENTENCES: dict[str, list[tuple[str, ...]]] = {
         (r"^(APP_ENV=development )LAYOUT=functional (\.venv/bin/celery)", r"\1\2"),
         (r"PYTEST_ARGS=\"-k parity\"", 'PYTEST_ARGS="-k sessions"'),
         (r" Every behaviour test runs on both\nlayouts\.", ""),
+        # The copy has no copies of its own to test, and its own size and times.
+        (r", then `make test-copies`\.", "."),
+        (r"\| `make test-copies` \|.*?\n", ""),
+        (r" and `make test-copies` \|", " |"),
+        (r"`tests/test_skeleton\.py` makes a copy of each layout.*?\n\n", ""),
+        (r"The whole suite is about [\d,]+ tests\. Measured .*?\n\n", ""),
         (r"supervisor keeping both up", "supervisor keeping the app and the worker up"),
         # The screenshots stay behind (scripts/screenshots.py draws both layouts).
         (
@@ -103,6 +109,7 @@ SENTENCES: dict[str, list[tuple[str, ...]]] = {
             "divisional",
         ),
     ],
+    ".ci/run": [(r"# make test runs the smoke tests of the copies .*?\nmake test-copies\n", "")],
     "deploy/inkpot.env.example": [(r"# functional or divisional: .*\nLAYOUT=\w+\n", "")],
     "deploy/env_file.py": [(r", and render\.py reads LAYOUT from\nit", "\nand to the worker")],
     "deploy/inkpot-flask": [
